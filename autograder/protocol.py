@@ -1,0 +1,221 @@
+"""The wire format between the grading process and a worker: numbers only.
+
+A message is a JSON header plus a list of ``.npy`` payloads::
+
+    u32 header length | header (UTF-8 JSON) | per payload: u64 length | .npy bytes
+
+Values are encoded as a JSON tree whose leaves reference payloads; arrays are read back with
+``np.load(allow_pickle=False)``, only numeric and boolean dtypes are accepted, and every size is
+capped. Nothing is unpickled or evaluated on either side.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import select
+import struct
+import time
+from typing import Any
+
+import numpy as np
+
+from autograder.errors import ProtocolError
+
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MAX_HEADER_BYTES = 1024 * 1024
+MAX_PAYLOADS = 4096
+MAX_DEPTH = 8
+MAX_ITEMS = 10_000
+_NUMERIC_KINDS = "biufc"
+
+
+# ---------------------------------------------------------------- values <-> JSON tree + payloads
+
+
+class _Encoder:
+    def __init__(self) -> None:
+        self.payloads: list[bytes] = []
+        self.items = 0
+
+    def array(self, a: np.ndarray, tag: str) -> dict:
+        a = np.asarray(a)
+        if a.dtype.kind not in _NUMERIC_KINDS or a.dtype.hasobject:
+            raise ProtocolError(f"an array of dtype {a.dtype} cannot be sent (numbers only)")
+        buf = io.BytesIO()
+        np.lib.format.write_array(buf, a, allow_pickle=False)
+        self.payloads.append(buf.getvalue())
+        return {"t": tag, "i": len(self.payloads) - 1}
+
+    def encode(self, v: Any, depth: int = 0) -> Any:
+        self.items += 1
+        if self.items > MAX_ITEMS:
+            raise ProtocolError(f"more than {MAX_ITEMS} values in one message")
+        if depth > MAX_DEPTH:
+            raise ProtocolError(f"values nested deeper than {MAX_DEPTH} levels")
+        # Exact type checks: subclasses (of ndarray, float, tuple, dict ...) are converted to the
+        # plain type first, so a lying __eq__ or __array_ufunc__ never survives the crossing.
+        t = type(v)
+        if v is None:
+            return {"t": "none"}
+        if t is bool or t is np.bool_:
+            return {"t": "bool", "v": bool(v)}
+        if t is int:
+            if abs(v) > 2**53:
+                return self.array(np.asarray(float(v)), "float")
+            return {"t": "int", "v": v}
+        if t is float:
+            return self.array(np.asarray(v, dtype=np.float64), "float")
+        if isinstance(v, np.generic):
+            return self.array(np.asarray(v), "npscalar")
+        if isinstance(v, np.ndarray):
+            return self.array(np.array(v, copy=True, subok=False), "nd")
+        if t is tuple or t is list:
+            return {"t": t.__name__, "v": [self.encode(x, depth + 1) for x in v]}
+        if t is dict:
+            items = []
+            for k, x in v.items():
+                if type(k) is not str:
+                    raise ProtocolError("dictionary keys must be strings")
+                items.append([k, self.encode(x, depth + 1)])
+            return {"t": "dict", "v": items}
+        raise ProtocolError(f"a value of type {t.__name__} cannot be sent (numbers only)")
+
+
+def encode_values(tree: dict) -> tuple[dict, list[bytes]]:
+    """Encode a dict of named values into (JSON-able header, payloads)."""
+    enc = _Encoder()
+    out = {k: enc.encode(v) for k, v in tree.items()}
+    return out, enc.payloads
+
+
+def _load_array(raw: bytes) -> np.ndarray:
+    try:
+        a = np.load(io.BytesIO(raw), allow_pickle=False)
+    except Exception as exc:  # malformed .npy from an untrusted peer
+        raise ProtocolError(f"malformed array payload ({type(exc).__name__})") from None
+    if type(a) is not np.ndarray or a.dtype.kind not in _NUMERIC_KINDS:
+        raise ProtocolError("payload is not a plain numeric array")
+    return a
+
+
+def decode_value(node: Any, payloads: list[bytes], depth: int = 0) -> Any:
+    """Inverse of the encoder; rejects anything that is not a known, well-formed node."""
+    if depth > MAX_DEPTH + 1 or type(node) is not dict:
+        raise ProtocolError("malformed value")
+    t = node.get("t")
+    if t == "none":
+        return None
+    if t == "bool":
+        if type(node.get("v")) is not bool:
+            raise ProtocolError("malformed bool")
+        return node["v"]
+    if t == "int":
+        if type(node.get("v")) is not int:
+            raise ProtocolError("malformed int")
+        return node["v"]
+    if t in ("nd", "float", "npscalar"):
+        i = node.get("i")
+        if type(i) is not int or not 0 <= i < len(payloads):
+            raise ProtocolError("bad payload index")
+        a = _load_array(payloads[i])
+        if t == "nd":
+            return a
+        if a.ndim != 0:
+            raise ProtocolError("scalar payload is not 0-d")
+        if t == "float":
+            if a.dtype.kind != "f":
+                raise ProtocolError("float payload is not floating point")
+            return float(a)
+        return a[()]
+    if t in ("tuple", "list"):
+        v = node.get("v")
+        if type(v) is not list:
+            raise ProtocolError("malformed sequence")
+        items = [decode_value(x, payloads, depth + 1) for x in v]
+        return tuple(items) if t == "tuple" else items
+    if t == "dict":
+        v = node.get("v")
+        if type(v) is not list:
+            raise ProtocolError("malformed dict")
+        out = {}
+        for pair in v:
+            if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
+                raise ProtocolError("malformed dict item")
+            out[pair[0]] = decode_value(pair[1], payloads, depth + 1)
+        return out
+    raise ProtocolError(f"unknown value tag {str(t)[:20]!r}")
+
+
+# ---------------------------------------------------------------- framing on a file descriptor
+
+
+def _read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
+    chunks = []
+    while n:
+        if deadline is not None:
+            _wait_readable(fd, deadline)
+        b = os.read(fd, min(n, 1 << 20))
+        if not b:
+            raise EOFError("channel closed")
+        chunks.append(b)
+        n -= len(b)
+    return b"".join(chunks)
+
+
+def _wait_readable(fd: int, deadline: float) -> None:
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("no answer before the deadline")
+        if poller.poll(left * 1000):
+            return
+
+
+def send_message(fd: int, header: dict, payloads: list[bytes] = ()) -> None:
+    """Write one framed message (header must be JSON-able; payloads are .npy bytes)."""
+    head = dict(header)
+    head["n"] = len(payloads)
+    hb = json.dumps(head, separators=(",", ":"), allow_nan=False).encode()
+    total = len(hb) + sum(len(p) for p in payloads)
+    if len(hb) > MAX_HEADER_BYTES or total > MAX_MESSAGE_BYTES:
+        raise ProtocolError(f"message of {total} bytes is over the limit")
+    parts = [struct.pack("<I", len(hb)), hb]
+    for p in payloads:
+        parts += [struct.pack("<Q", len(p)), p]
+    data = memoryview(b"".join(parts))
+    while data:
+        n = os.write(fd, data)
+        data = data[n:]
+
+
+def recv_message(fd: int, deadline: float | None = None) -> tuple[dict, list[bytes]]:
+    """Read one framed message; raises ProtocolError on anything malformed or oversized,
+    TimeoutError when ``deadline`` (time.monotonic) passes, EOFError when the peer is gone."""
+    (hlen,) = struct.unpack("<I", _read_exact(fd, 4, deadline))
+    if hlen > MAX_HEADER_BYTES:
+        raise ProtocolError("header over the limit")
+    try:
+        header = json.loads(_read_exact(fd, hlen, deadline), parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError):
+        raise ProtocolError("header is not valid JSON") from None
+    if type(header) is not dict or type(header.get("n")) is not int:
+        raise ProtocolError("header is not an object with a payload count")
+    n = header["n"]
+    if not 0 <= n <= MAX_PAYLOADS:
+        raise ProtocolError("too many payloads")
+    payloads, total = [], hlen
+    for _ in range(n):
+        (plen,) = struct.unpack("<Q", _read_exact(fd, 8, deadline))
+        total += plen
+        if total > MAX_MESSAGE_BYTES:
+            raise ProtocolError(f"message over {MAX_MESSAGE_BYTES} bytes")
+        payloads.append(_read_exact(fd, plen, deadline))
+    return header, payloads
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(name)

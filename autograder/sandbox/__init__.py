@@ -1,0 +1,1 @@
+"""Running untrusted student code: worker processes, their walls, and how they are started."""

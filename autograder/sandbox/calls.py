@@ -1,0 +1,237 @@
+"""Calling a student's function: the code that runs beside student code (in the worker).
+
+Imports the student's files by module name from their folder, runs one call with floating-point
+warnings and printed output captured, and reports failures as plain data (kind, type, message,
+file and line) — never as live exception objects.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import io
+import sys
+import traceback
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+OUTPUT_CAP = 4096
+
+
+class CallFailed(Exception):
+    """Carries a failure report (a dict of strings) out of ``run_call``."""
+
+    def __init__(self, report: dict):
+        super().__init__(report.get("message", ""))
+        self.report = report
+
+
+class CappedText(io.TextIOBase):
+    """A write-only text stream that keeps the first ``cap`` characters."""
+
+    def __init__(self, cap: int = OUTPUT_CAP):
+        self.cap, self.parts, self.size, self.dropped = cap, [], 0, False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, s) -> int:
+        s = str(s)
+        room = self.cap - self.size
+        if room > 0:
+            self.parts.append(s[:room])
+            self.size += min(len(s), room)
+        if len(s) > room:
+            self.dropped = True
+        return len(s)
+
+    def take(self) -> str:
+        text = "".join(self.parts) + ("\n[... output cut ...]" if self.dropped else "")
+        self.parts, self.size, self.dropped = [], 0, False
+        return text
+
+
+def _student_location(tb, folder: Path) -> str:
+    """'file.py, line N' of the innermost traceback frame inside the student's folder."""
+    where = ""
+    for frame in traceback.extract_tb(tb):
+        try:
+            p = Path(frame.filename).resolve()
+        except (OSError, ValueError):
+            continue
+        if p.parent == folder:
+            where = f"{p.name}, line {frame.lineno}"
+    return where
+
+
+def failure(kind: str, exc_type: str = "", message: str = "", location: str = "") -> CallFailed:
+    return CallFailed(
+        {"kind": kind, "type": exc_type, "message": message[:500], "location": location}
+    )
+
+
+class StudentModules:
+    """The student's files, imported lazily by module name from ``folder``."""
+
+    def __init__(self, folder: Path, files: dict[str, list[str]]):
+        self.folder = Path(folder).resolve()
+        self.file_of = {fn: f for f, fns in files.items() for fn in fns}
+        self.modules: dict[str, Any] = {}
+        self.import_failures: dict[str, CallFailed] = {}
+        self._originals: dict[str, Any] = {}
+
+    def module(self, filename: str):
+        if filename in self.modules:
+            return self.modules[filename]
+        if filename in self.import_failures:
+            raise self.import_failures[filename]
+        path = self.folder / filename
+        if not path.is_file():
+            raise failure("missing-file", message=f"{filename} was not submitted")
+        name = Path(filename).stem
+        if str(self.folder) not in sys.path:
+            sys.path.insert(0, str(self.folder))
+        try:
+            mod = sys.modules.get(name)
+            if mod is None or getattr(mod, "__file__", None) != str(path):
+                spec = importlib.util.spec_from_file_location(name, path)
+                mod = importlib.util.module_from_spec(spec)
+                sys.modules[name] = mod
+                spec.loader.exec_module(mod)
+        except SyntaxError as exc:
+            sys.modules.pop(name, None)
+            line = exc.lineno or 0
+            err = failure(
+                "import", type(exc).__name__, exc.msg or "invalid syntax", f"{filename}, line {line}"
+            )
+            self.import_failures[filename] = err
+            raise err from None
+        except BaseException as exc:  # noqa: BLE001 - anything at import time is the student's
+            sys.modules.pop(name, None)
+            err = failure(
+                "import",
+                type(exc).__name__,
+                str(exc),
+                _student_location(exc.__traceback__, self.folder) or filename,
+            )
+            self.import_failures[filename] = err
+            raise err from None
+        self.modules[filename] = mod
+        return mod
+
+    def function(self, name: str) -> Callable:
+        filename = self.file_of.get(name)
+        if filename is None:
+            raise failure("missing-function", message=f"{name} is not part of this assignment")
+        mod = self.module(filename)
+        fn = getattr(mod, name, None)
+        if not callable(fn):
+            raise failure("missing-function", message=f"{filename} has no function {name}")
+        return fn
+
+    def substitute(self, names: list[str], make_stub: Callable[[str], Callable]) -> list[tuple]:
+        """Replace the student's functions ``names`` (wherever their modules bound them) by stubs.
+
+        Returns what to pass to ``restore``. Files that fail to import are skipped.
+        """
+        saved = []
+        originals = {}
+        for name in names:
+            try:
+                originals[name] = self.function(name)
+            except CallFailed:
+                continue
+        for mod in list(self.modules.values()):
+            for attr, val in list(vars(mod).items()):
+                for name, orig in originals.items():
+                    if val is orig:
+                        saved.append((mod, attr, val))
+                        setattr(mod, attr, make_stub(name))
+        return saved
+
+    @staticmethod
+    def restore(saved: list[tuple]) -> None:
+        for mod, attr, val in reversed(saved):
+            setattr(mod, attr, val)
+
+
+def run_call(
+    modules: StudentModules,
+    name: str,
+    args: tuple,
+    kwargs: dict,
+    oracles: list[str] = (),
+    oracle: Callable[[str, tuple, dict], Any] | None = None,
+) -> dict:
+    """Call ``name(*args, **kwargs)``; returns value, arguments after the call, warnings, output.
+
+    ``oracles`` names student functions to replace, during this call, by ``oracle(name, ...)``.
+    """
+    fn = modules.function(name)
+    saved = modules.substitute(list(oracles), _stub_factory(oracle)) if oracles else []
+    out = CappedText()
+    old_out, old_err = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = out
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with np.errstate(all="warn"):
+                value = fn(*args, **kwargs)
+    except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
+        location = _student_location(exc.__traceback__, modules.folder)
+        if isinstance(exc, SystemExit):
+            raise failure("raised", "SystemExit", "the function called sys.exit()", location) from None
+        raise failure("raised", type(exc).__name__, str(exc), location) from None
+    finally:
+        sys.stdout, sys.stderr = old_out, old_err
+        modules.restore(saved)
+    seen = []
+    for w in caught:
+        text = f"{w.category.__name__}: {w.message}"[:200]
+        if text not in seen:
+            seen.append(text)
+    return {
+        "value": value,
+        "args_after": tuple(args),
+        "kwargs_after": dict(kwargs),
+        "warnings": seen[:20],
+        "output": out.take(),
+    }
+
+
+def _stub_factory(oracle):
+    def make_stub(name: str) -> Callable:
+        def stub(*args, **kwargs):
+            answer = oracle(name, args, kwargs)
+            _copy_back(args, answer["args_after"])
+            _copy_back(tuple(kwargs.values()), tuple(answer["kwargs_after"].values()))
+            return answer["value"]
+
+        stub.__name__ = name
+        return stub
+
+    return make_stub
+
+
+def _copy_back(originals, afters) -> None:
+    """Write the oracle's in-place effects back into the caller's arrays and dicts."""
+    for orig, after in zip(originals, afters, strict=False):
+        if isinstance(orig, np.ndarray) and isinstance(after, np.ndarray):
+            if orig.shape == after.shape and orig.flags.writeable:
+                np.copyto(orig, after, casting="unsafe")
+        elif isinstance(orig, dict) and isinstance(after, dict):
+            for k in orig:
+                if k in after:
+                    if isinstance(orig[k], np.ndarray):
+                        _copy_back((orig[k],), (after[k],))
+                    else:
+                        orig[k] = after[k]
+
+
+def deep_copy_args(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """Private copies of the arguments, so a call's in-place effects are observable."""
+    return copy.deepcopy(args), copy.deepcopy(kwargs)

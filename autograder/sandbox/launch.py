@@ -1,0 +1,164 @@
+"""Starting workers, from the grading process's side.
+
+``ZygoteLauncher`` (Linux): a clean interpreter that has imported numpy once (and nothing of the
+grader's: no tests, no reference) forks one worker per submission — fork-after-import.
+``SubprocessLauncher``: a fresh interpreter per worker; portable, slower (macOS, and the fallback).
+Both hand the worker one end of a socket pair; ``WorkerProcess`` talks on the other end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from autograder import protocol
+from autograder.errors import ProtocolError
+from autograder.sandbox.isolate import Limits
+
+PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+CAN_FORK = hasattr(os, "fork") and hasattr(socket, "send_fds") and sys.platform == "linux"
+
+
+def worker_env() -> dict[str, str]:
+    """A small, fixed environment: one BLAS thread, and the machine's OpenBLAS core settings."""
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+    env.update({k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")})
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = "1"
+    return env
+
+
+class WorkerProcess:
+    """One running worker: send a request, wait for the answer until a deadline, or kill it."""
+
+    def __init__(self, pid: int, sock: socket.socket, layers: tuple[str, ...],
+                 popen: subprocess.Popen | None = None):
+        self.pid, self.sock, self.layers, self.popen = pid, sock, layers, popen
+        self.alive = True
+        self.loaded: set[str] = set()
+
+    def request(self, header: dict, values: dict, deadline: float,
+                oracle: Callable[[str, tuple, dict], dict]) -> tuple[dict, dict]:
+        fd = self.sock.fileno()
+        tree, payloads = protocol.encode_values(values)
+        protocol.send_message(fd, dict(header, values=tree), payloads)
+        while True:
+            head, pl = protocol.recv_message(fd, deadline)
+            tree = head.get("values", {})
+            if type(tree) is not dict:
+                raise ProtocolError("values must be an object")
+            vals = {k: protocol.decode_value(v, pl) for k, v in tree.items()}
+            if head.get("op") != "oracle":
+                return head, vals
+            args, kwargs = vals.get("args", ()), vals.get("kwargs", {})
+            if type(args) is not tuple or type(kwargs) is not dict:
+                raise ProtocolError("malformed oracle request")
+            answer = oracle(str(head.get("func")), args, kwargs)
+            tree, payloads = protocol.encode_values(answer)
+            protocol.send_message(fd, {"op": "oracle-answer", "values": tree}, payloads)
+
+    def kill(self) -> None:
+        if not self.alive:
+            return
+        self.alive = False
+        for kill in (lambda: os.killpg(self.pid, signal.SIGKILL),
+                     lambda: os.kill(self.pid, signal.SIGKILL)):
+            try:
+                kill()
+            except (ProcessLookupError, PermissionError, OSError):
+                pass
+        self.sock.close()
+        if self.popen is not None:
+            self.popen.wait()
+
+
+def _first_message(sock: socket.socket, timeout: float = 30.0) -> dict:
+    sock.settimeout(timeout)
+    try:
+        data = sock.recv(65536)
+    finally:
+        sock.settimeout(None)
+    if not data:
+        raise RuntimeError("the sandbox did not start")
+    return json.loads(data)
+
+
+def _hello(sock: socket.socket, timeout: float = 30.0) -> tuple[str, ...]:
+    """The worker's first message: the isolation layers it has put up."""
+    head, _ = protocol.recv_message(sock.fileno(), time.monotonic() + timeout)
+    layers = head.get("layers")
+    if head.get("op") != "hello" or type(layers) is not list:
+        raise ProtocolError("the worker did not start properly")
+    return tuple(str(x) for x in layers)
+
+
+class SubprocessLauncher:
+    """A fresh interpreter per worker."""
+
+    mode = "subprocess"
+
+    def __init__(self, limits: Limits = Limits(), python: str = sys.executable):
+        self.limits, self.python = limits, python
+
+    def spawn(self, folder: Path, files: dict[str, list[str]]) -> WorkerProcess:
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        spec = {"folder": str(folder), "files": files, "limits": self.limits.__dict__,
+                "fd": theirs.fileno()}
+        boot = ("import sys; sys.path.insert(0, sys.argv[1]); "
+                "from autograder.sandbox.zygote import worker_main; worker_main(sys.argv[2])")
+        popen = subprocess.Popen(
+            [self.python, "-I", "-c", boot, PACKAGE_PARENT, json.dumps(spec)],
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, env=worker_env(),
+        )
+        theirs.close()
+        return WorkerProcess(popen.pid, mine, _hello(mine), popen)
+
+    def close(self) -> None:
+        pass
+
+
+class ZygoteLauncher:
+    """Fork-after-import: one clean interpreter with numpy loaded forks every worker."""
+
+    mode = "zygote"
+
+    def __init__(self, limits: Limits = Limits(), python: str = sys.executable):
+        self.limits = limits
+        self.ctl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        boot = ("import sys; sys.path.insert(0, sys.argv[1]); "
+                "from autograder.sandbox.zygote import zygote_main; zygote_main(int(sys.argv[2]))")
+        self.proc = subprocess.Popen(
+            [python, "-I", "-c", boot, PACKAGE_PARENT, str(theirs.fileno())],
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            env=worker_env(),
+        )
+        theirs.close()
+        _first_message(self.ctl)  # the zygote is ready
+
+    def spawn(self, folder: Path, files: dict[str, list[str]]) -> WorkerProcess:
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        spec = {"folder": str(folder), "files": files, "limits": self.limits.__dict__}
+        socket.send_fds(self.ctl, [json.dumps(spec).encode()], [theirs.fileno()])
+        theirs.close()
+        reply = _first_message(self.ctl)
+        return WorkerProcess(int(reply["pid"]), mine, _hello(mine))
+
+    def close(self) -> None:
+        self.ctl.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def default_launcher(limits: Limits = Limits()):
+    return ZygoteLauncher(limits) if CAN_FORK else SubprocessLauncher(limits)

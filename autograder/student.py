@@ -1,0 +1,205 @@
+"""The submission as tests see it: ``student.softmax(z)`` looks like a call and is a request.
+
+``WorkerStudent`` forwards every call to an isolated worker process (the grading path).
+``DirectStudent`` calls the code in this process: for students running plain ``pytest`` on their own
+code, and for the benchmark's in-process floor. It is never used to decide a grade.
+Both give the same answers: values, the arguments as they are after the call (to see in-place
+updates and mutation), floating-point warnings, and printed output.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograder import errors
+from autograder.sandbox.calls import CallFailed, StudentModules, deep_copy_args, run_call
+
+
+@dataclass(frozen=True)
+class Call:
+    """What one call into the submission produced."""
+
+    value: Any
+    args_after: tuple  # the positional arguments as they are after the call
+    kwargs_after: dict = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()  # "RuntimeWarning: overflow encountered in exp", ...
+    output: str = ""  # what the function printed (capped)
+
+
+class Student:
+    """Base: attribute access gives a callable that returns the value of the call."""
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Call:
+        raise NotImplementedError
+
+    def many(self, name: str, batch: Sequence[tuple]) -> list:
+        """``[name(*args) for args in batch]`` in one round trip."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Callable:
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def forward(*args, **kwargs):
+            return self.call(name, *args, **kwargs).value
+
+        forward.__name__ = name
+        return forward
+
+
+def to_error(function: str, report: dict) -> errors.StudentCodeError:
+    """Turn a worker's failure report (plain strings) into the matching exception."""
+    kind = report.get("kind")
+    msg, where = report.get("message", ""), report.get("location", "")
+    if kind == "raised":
+        return errors.StudentRaised(function, report.get("type", "Exception"), msg, where)
+    if kind == "import":
+        text = f"{report.get('type', 'Error')}: {msg}" if msg else report.get("type", "Error")
+        return errors.StudentImportError(
+            function, f"{function} could not be loaded: importing {where} failed with {text}."
+        )
+    if kind == "missing-file":
+        return errors.MissingFile(function, f"{function} could not be graded: {msg}.")
+    if kind == "missing-function":
+        return errors.MissingFunction(function, f"{function} could not be graded: {msg}.")
+    if kind == "bad-result":
+        return errors.BadResult(function, f"{function} returned something that is not numbers: {msg}.")
+    return errors.StudentCodeError(function, f"{function} failed: {msg or kind}.")
+
+
+class DirectStudent(Student):
+    """Calls the student's code in this process (no isolation: never for grading)."""
+
+    def __init__(self, folder: Path, files: dict[str, list[str]],
+                 oracle_module: Any = None, uses: Callable[[str], Sequence[str]] = lambda n: ()):
+        for f in files:
+            sys.modules.pop(Path(f).stem, None)
+        self.modules = StudentModules(Path(folder), files)
+        self.oracle_module = oracle_module
+        self.uses = uses
+
+    def _oracle(self, name, args, kwargs):
+        args, kwargs = deep_copy_args(args, kwargs)
+        value = getattr(self.oracle_module, name)(*args, **kwargs)
+        return {"value": value, "args_after": args, "kwargs_after": kwargs}
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Call:
+        args, kwargs = deep_copy_args(args, kwargs)
+        oracles = list(self.uses(name)) if self.oracle_module is not None else []
+        try:
+            r = run_call(self.modules, name, args, kwargs, oracles, self._oracle)
+        except CallFailed as exc:
+            raise to_error(name, exc.report) from None
+        return Call(r["value"], r["args_after"], r["kwargs_after"], tuple(r["warnings"]), r["output"])
+
+    def many(self, name: str, batch: Sequence[tuple]) -> list:
+        return [self.call(name, *args).value for args in batch]
+
+    def close(self) -> None:
+        folder = str(self.modules.folder)
+        if folder in sys.path:
+            sys.path.remove(folder)
+        for f in self.modules.file_of.values():
+            sys.modules.pop(Path(f).stem, None)
+
+
+class WorkerStudent(Student):
+    """Forwards calls to a worker process; the grading process never runs student code.
+
+    A worker that misses its deadline or dies is killed; the function that did it is remembered
+    and fails at once in later tests (so one endless loop costs one timeout, not one per test),
+    and the next call to another function gets a fresh worker.
+    """
+
+    def __init__(self, launch: Callable[[], Any], timeout: float,
+                 uses: Callable[[str], Sequence[str]] = lambda n: (),
+                 oracle_module: Any = None, file_of: dict[str, str] | None = None):
+        self._launch = launch
+        self.timeout = timeout
+        self.uses = uses
+        self.oracle_module = oracle_module
+        self.file_of = file_of or {}
+        self.worker = None
+        self.broken: dict[str, errors.StudentCodeError] = {}
+        self.events: list[str] = []  # what happened to workers, for the TA's log
+        self.layers: tuple[str, ...] = ()
+
+    def _oracle(self, name: str, args: tuple, kwargs: dict) -> dict:
+        if self.oracle_module is None or name not in self._allowed_oracles:
+            raise errors.ProtocolError(f"oracle {name!r} was not offered")
+        value = getattr(self.oracle_module, name)(*args, **kwargs)
+        return {"value": value, "args_after": args, "kwargs_after": kwargs}
+
+    def _request(self, name: str, op: str, values: dict) -> tuple[dict, dict]:
+        filename = self.file_of.get(name, "")
+        for key in (name, "file:" + filename):
+            if key in self.broken:
+                raise self.broken[key]
+        if self.worker is None or not self.worker.alive:
+            self.worker = self._launch()
+            self.layers = self.worker.layers
+        if filename and filename not in self.worker.loaded:
+            # Import the file on its own deadline, so a file that hangs or fails at import
+            # is blamed (once) for every function in it.
+            header, _ = self._exchange("file:" + filename, name, {"op": "load", "file": filename}, {})
+            if not header.get("ok"):
+                err = to_error(name, header.get("error") or {})
+                if header.get("error", {}).get("kind") in ("import", "missing-file"):
+                    self.broken["file:" + filename] = err
+                raise err
+            self.worker.loaded.add(filename)
+        oracles = [u for u in self.uses(name) if u != name] if self.oracle_module else []
+        self._allowed_oracles = set(oracles)
+        return self._exchange(name, name, {"op": op, "func": name, "oracles": oracles}, values)
+
+    def _exchange(self, key: str, name: str, header: dict, values: dict) -> tuple[dict, dict]:
+        deadline = time.monotonic() + self.timeout
+        try:
+            return self.worker.request(header, values, deadline, self._oracle)
+        except TimeoutError:
+            self.worker.kill()
+            what = f"importing {key[5:]}" if key.startswith("file:") else name
+            err = errors.StudentTimeout(
+                name, f"{what} did not finish within {self.timeout:g} s (an endless loop, or far "
+                      f"too slow); it was stopped and not run again."
+            )
+        except (EOFError, OSError, errors.ProtocolError) as exc:
+            self.worker.kill()
+            why = str(exc) if isinstance(exc, errors.ProtocolError) else (
+                "the process running it ended abruptly (os._exit, a crash, or over the memory "
+                "limit)")
+            err = errors.StudentCrashed(name, f"{name} could not be graded: {why}; it was not "
+                                              f"run again.")
+        self.events.append(f"{key}: {err.kind}")
+        self.broken[key] = err
+        raise err
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Call:
+        header, values = self._request(name, "call", {"args": tuple(args), "kwargs": dict(kwargs)})
+        if not header.get("ok"):
+            raise to_error(name, header.get("error") or {})
+        return Call(values.get("value"), tuple(values.get("args_after", ())),
+                    dict(values.get("kwargs_after", {})), tuple(header.get("warnings", ())),
+                    str(header.get("output", "")))
+
+    def many(self, name: str, batch: Sequence[tuple]) -> list:
+        header, values = self._request(name, "many", {"batch": [tuple(a) for a in batch]})
+        if not header.get("ok"):
+            raise to_error(name, header.get("error") or {})
+        value = values.get("value")
+        if type(value) is not list or len(value) != len(batch):
+            raise errors.BadResult(name, f"{name}: the worker answered a batch of the wrong size.")
+        return value
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.kill()
+            self.worker = None

@@ -1,0 +1,139 @@
+"""What hidden and public tests use to judge a result and explain it to the student.
+
+Every check raises ``GradingFailure``: a student-facing message (what is wrong, on what kind of
+input, the measured error) and, when a known mistake explains the result, its name. Tests mark
+their exercise and points with ``@pytest.mark.exercise("sigmoid")`` and ``@pytest.mark.points(2)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+import numpy as np
+
+RTOL = 1e-9
+ATOL = 1e-12
+
+
+class GradingFailure(AssertionError):
+    """A test's verdict: ``message`` for the student, ``mistake`` names the likely error."""
+
+    def __init__(self, message: str, mistake: str | None = None):
+        super().__init__(message if mistake is None else f"{message} Likely mistake: {mistake}.")
+        self.message = message
+        self.mistake = mistake
+
+
+def fail(message: str, mistake: str | None = None) -> NoReturn:
+    raise GradingFailure(message, mistake)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of dtype {value.dtype} and shape {value.shape}"
+    return f"a {type(value).__name__}"
+
+
+def expect_array(value: Any, *, what: str, shape: tuple[int, ...] | None = None,
+                 dtype: Any = np.float64) -> np.ndarray:
+    """``value`` is a numpy array of ``dtype`` (and ``shape``, when given) — nothing else."""
+    if type(value) is not np.ndarray:
+        fail(f"{what} should be a numpy array of float64, but it is {_kind(value)}.",
+             "returning a list, a Python float or a numpy scalar where an array is due"
+             if isinstance(value, (list, tuple, float, int, np.generic)) else None)
+    if dtype is not None and value.dtype != np.dtype(dtype):
+        fail(f"{what} should have dtype {np.dtype(dtype)}, but it has dtype {value.dtype}.")
+    if shape is not None and value.shape != tuple(shape):
+        fail(f"{what} should have shape {tuple(shape)}, but it has shape {value.shape}.",
+             "wrong shape (a missing keepdims, a wrong axis, or a flattened result)")
+    return value
+
+
+def expect_tuple(value: Any, n: int, *, what: str) -> tuple:
+    """``value`` is a tuple (or list) of length ``n``."""
+    if not isinstance(value, (tuple, list)) or len(value) != n:
+        fail(f"{what} should be a tuple of {n} values, but it is {_kind(value)}"
+             + (f" of length {len(value)}." if isinstance(value, (tuple, list)) else "."))
+    return tuple(value)
+
+
+def expect_float(value: Any, *, what: str) -> float:
+    """``value`` is a Python float (a numpy float64 is accepted: it is a float subclass)."""
+    if not isinstance(value, float):
+        fail(f"{what} should be a Python float, but it is {_kind(value)}.",
+             "returning an array where a float is due (use float(...))"
+             if isinstance(value, np.ndarray) else None)
+    return float(value)
+
+
+def diagnose(actual: np.ndarray, mistakes: Mapping[str, Any] | None,
+             rtol: float = 1e-6, atol: float = 1e-9) -> str | None:
+    """The name of the first known mistake whose output matches ``actual``."""
+    for name, wrong in (mistakes or {}).items():
+        try:
+            with np.errstate(all="ignore"):
+                wrong = np.asarray(wrong, dtype=np.float64)
+                if wrong.shape == np.shape(actual) and np.allclose(
+                    actual, wrong, rtol=rtol, atol=atol, equal_nan=True
+                ):
+                    return name
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def expect_close(actual: Any, expected: np.ndarray | float, *, what: str, on: str,
+                 rtol: float = RTOL, atol: float = ATOL,
+                 mistakes: Mapping[str, Any] | None = None) -> None:
+    """``actual`` matches ``expected`` elementwise: |a − e| ≤ atol + rtol·|e|, same shape, finite.
+
+    ``mistakes`` maps a mistake's name to what that mistake would output on the same input;
+    the first that matches is named in the feedback.
+    """
+    expected = np.asarray(expected, dtype=np.float64)
+    a = expect_array(actual, what=what, shape=expected.shape, dtype=None)
+    if a.dtype.kind not in "fiub":
+        fail(f"{what} should hold real numbers, but its dtype is {a.dtype}.")
+    a = a.astype(np.float64)
+    bad_nan = ~np.isfinite(a) & np.isfinite(expected)
+    with np.errstate(all="ignore"):
+        err = np.abs(a - expected)
+        allowed = atol + rtol * np.abs(expected)
+        wrong = bad_nan | ~(err <= allowed) & ~(a == expected)
+    if not wrong.any():
+        return
+    mistake = diagnose(a, mistakes)
+    if bad_nan.any():
+        idx = tuple(int(i) for i in np.argwhere(bad_nan)[0])
+        fail(f"{what} contains nan or inf on {on} (first at index {idx}), where the expected "
+             f"value is finite.", mistake)
+    idx = tuple(int(i) for i in np.unravel_index(np.argmax(np.where(wrong, err, -1)), err.shape))
+    fail(f"{what} is wrong on {on}: {int(wrong.sum())} of {wrong.size} values differ, the largest "
+         f"error is {float(err[idx]):.3g} at index {idx} (allowed {atol:g} + {rtol:g}·|expected|).",
+         mistake)
+
+
+def expect_no_warnings(warnings: tuple[str, ...], *, what: str, on: str,
+                       mistake: str | None = None) -> None:
+    """The call raised no floating-point (or other) warning."""
+    if warnings:
+        fail(f"{what} raised a warning on {on}: {warnings[0]}.", mistake)
+
+
+def expect_unchanged(before: Any, after: Any, *, what: str) -> None:
+    """An argument was not modified by the call (arrays compared exactly, nan-aware)."""
+    if isinstance(before, np.ndarray):
+        same = (isinstance(after, np.ndarray) and after.shape == before.shape
+                and np.array_equal(after, before, equal_nan=True))
+        if not same:
+            fail(f"{what} modified its input; it must leave its arguments unchanged "
+                 f"(work on a copy, e.g. x = x.copy() or out = x * 1).",
+                 "changing the input array in place")
+    elif isinstance(before, dict):
+        for k in before:
+            expect_unchanged(before[k], after.get(k) if isinstance(after, dict) else None,
+                             what=what)
+    elif isinstance(before, (tuple, list)):
+        for b, a in zip(before, after, strict=False):
+            expect_unchanged(b, a, what=what)
