@@ -1,0 +1,57 @@
+"""The student's self-check: the public tests, on the same engine as grading, in their folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from autograder.assignment import Assignment, load_assignment
+from autograder.engine import run_session
+from autograder.plugin import Job
+from autograder.results import SubmissionResult
+from autograder.submissions import describe_files
+
+NOT_GRADED = ("Only the public tests were run. Hidden tests decide your grade: they check many "
+              "more inputs and edge cases, so passing here does not guarantee full marks.")
+
+
+def find_assignment_folder(start: Path) -> Path:
+    """The folder holding assignment.toml: ``start`` or one of its parents."""
+    start = Path(start).resolve()
+    for folder in (start, *start.parents):
+        if (folder / "assignment.toml").is_file():
+            return folder
+    raise FileNotFoundError(f"{start}: no assignment.toml here or above (run this in the "
+                            f"assignment folder)")
+
+
+def self_check(folder: Path, assignment: Assignment | None = None) -> SubmissionResult:
+    """Run the public tests on the student's files in ``folder``."""
+    from autograder.sandbox.launch import SubprocessLauncher
+    from autograder.student import WorkerStudent
+
+    folder = Path(folder).resolve()
+    a = assignment or load_assignment(find_assignment_folder(folder))
+    launcher = SubprocessLauncher()
+    files = a.files_map()
+    file_of = {fn: f for f, fns in files.items() for fn in fns}
+    job = Job("you", lambda: WorkerStudent(lambda: launcher.spawn(folder, files), a.call_timeout,
+                                           file_of=file_of), describe_files(folder, a))
+    results: list[SubmissionResult] = []
+    run_session(a.public_tests, a, [job], results.append)
+    return results[0]
+
+
+def render_check(r: SubmissionResult, isolation_note: str) -> str:
+    lines = []
+    for e in r.exercises:
+        tests = [t for t in r.tests if t.exercise == e.id]
+        ok = sum(t.passed for t in tests)
+        mark = "ok  " if ok == len(tests) else "FAIL"
+        lines.append(f"{mark} {e.id:<26} {ok}/{len(tests)} public tests passed")
+        for t in tests:
+            if not t.passed:
+                lines.append(f"       - {t.name.split(': ', 1)[-1]}: {t.feedback}")
+    lines += [f"note: {n}" for n in r.notes]
+    passed = sum(t.passed for t in r.tests)
+    lines += ["", f"{passed}/{len(r.tests)} public tests passed.", NOT_GRADED, isolation_note]
+    return "\n".join(lines)

@@ -1,0 +1,107 @@
+"""The ``autograder`` command: a thin layer over library calls (imports are lazy: check starts fast)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="autograder", description="Auto-grading for neural-network "
+                                "homework: self-check, class grading, stubs and student bundles.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    c = sub.add_parser("check", help="run the public tests on your files (students)")
+    c.add_argument("dir", nargs="?", default=".", type=Path, help="folder with your files")
+
+    g = sub.add_parser("grade", help="grade a class (TAs)")
+    g.add_argument("submissions", type=Path, help="folder with one entry per student")
+    g.add_argument("--assignment", required=True, help="assignment name, e.g. hw07")
+    g.add_argument("--out", required=True, type=Path, help="folder for results")
+    g.add_argument("--jobs", type=int, default=None, help="grading processes (default: cores)")
+    g.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
+    g.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    b = sub.add_parser("build", help="generate the stubs from solutions/ (instructors)")
+    b.add_argument("assignment", nargs="?", default=None, help="one assignment (default: all)")
+    b.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
+
+    r = sub.add_parser("release", help="write the student bundle <out>/<assignment>.zip")
+    r.add_argument("assignment")
+    r.add_argument("--out", required=True, type=Path)
+    r.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        return {"check": _check, "grade": _grade, "build": _build, "release": _release}[
+            args.command](args)
+    except KeyboardInterrupt:
+        print("interrupted; finished results are kept", file=sys.stderr)
+        return 130
+
+
+def _check(args) -> int:
+    from autograder.check import render_check, self_check
+    from autograder.sandbox.launch import CAN_FORK
+
+    try:
+        r = self_check(args.dir)
+    except FileNotFoundError as exc:
+        print(f"autograder check: {exc}", file=sys.stderr)
+        return 2
+    note = ("Your code ran in a separate process with a time limit per call." if CAN_FORK else
+            "Your code ran in a separate process with a wall-clock time limit only (no further "
+            "isolation on this system).")
+    print(render_check(r, note))
+    return 0 if r.tests and all(t.passed for t in r.tests) else 1
+
+
+def _grade(args) -> int:
+    import os
+
+    from autograder.assignment import AssignmentError, find_assignment
+    from autograder.engine import GraderError
+    from autograder.grading import class_summary, grade_class
+
+    if not args.submissions.is_dir():
+        print(f"autograder grade: {args.submissions} is not a folder", file=sys.stderr)
+        return 2
+    try:
+        a, _ = find_assignment(args.course, args.assignment)
+        jobs = args.jobs or os.cpu_count() or 1
+        cr = grade_class(args.submissions, args.course, args.assignment, args.out, jobs,
+                         progress=not args.no_progress)
+    except (AssignmentError, GraderError, OSError) as exc:
+        print(f"autograder grade: {exc}", file=sys.stderr)
+        return 2
+    print(class_summary(cr, a))
+    print(f"results: {args.out / 'grades.csv'} and {args.out}/<student_id>/")
+    return 0
+
+
+def _build(args) -> int:
+    from autograder.build import build_assignment
+
+    root = args.course / "solutions"
+    names = [args.assignment] if args.assignment else sorted(
+        p.name for p in root.iterdir() if p.is_dir())
+    for name in names:
+        written = build_assignment(root / name, args.course / "assignments" / name)
+        print(f"{name}: {len(written)} stub(s) written" + "".join(f"\n  {p}" for p in written))
+    return 0
+
+
+def _release(args) -> int:
+    from autograder.release import release
+
+    try:
+        path = release(args.course, args.assignment, args.out)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"autograder release: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}")
+    return 0

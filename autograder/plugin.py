@@ -1,0 +1,195 @@
+"""The pytest side of grading: fixtures for test authors, markers, and a loop over submissions.
+
+Tests are collected once per grading process; then every collected test runs once per
+submission, with the ``student`` fixture bound to that submission's worker. This is how
+pytest-xdist's workers drive pytest (a custom ``pytest_runtestloop``), and it means there is no
+pytest start-up per submission.
+
+Fixtures: ``student`` (the submission: calls are requests to its worker), ``ref`` (the trusted
+reference module; hidden tests only), ``rng`` (a generator seeded from the test's id).
+Markers: ``exercise(id)``, ``points(p)``, ``visibility("visible"|"hidden"|...)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+from autograder.assignment import Assignment
+from autograder.errors import StudentCodeError
+from autograder.results import SubmissionResult, TestResult, exercise_scores
+from autograder.student import Student
+from autograder.testing import GradingFailure
+
+STATE = pytest.StashKey["GradingPlugin"]()
+MARKERS = {
+    "exercise": "exercise(id): the grade column this test counts towards",
+    "points": "points(p): points for passing this test",
+    "visibility": "visibility(v): Gradescope visibility of this test (default visible)",
+}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One submission to grade: who, and how to reach their code."""
+
+    student_id: str
+    make_student: Callable[[], Student]
+    notes: tuple[str, ...] = ()
+    submission_hash: str = ""
+
+
+def seed_for(nodeid: str) -> int:
+    """A seed that depends only on the test's id (stable across runs, processes, machines)."""
+    return int.from_bytes(hashlib.sha256(nodeid.encode()).digest()[:8], "little")
+
+
+@pytest.fixture
+def student(request) -> Student:
+    return request.config.stash[STATE].current
+
+
+@pytest.fixture
+def rng(request) -> np.random.Generator:
+    return np.random.default_rng(seed_for(request.node.nodeid))
+
+
+@pytest.fixture(scope="session")
+def ref(request) -> Any:
+    module = request.config.stash[STATE].reference
+    if module is None:
+        pytest.fail("the reference implementation is not available here (public tests "
+                    "must not use the ref fixture)")
+    return module
+
+
+class GradingPlugin:
+    def __init__(self, assignment: Assignment, jobs: Iterable[Job],
+                 on_result: Callable[[SubmissionResult], None], reference: Any = None,
+                 assignment_hash: str = ""):
+        self.assignment = assignment
+        self.jobs = jobs
+        self.on_result = on_result
+        self.reference = reference
+        self.assignment_hash = assignment_hash
+        self.current: Student | None = None
+        self.items: list[pytest.Item] = []
+        self.outcomes: dict[str, TestResult] = {}
+        self.collect_errors: list[str] = []
+
+    # -- configuration and collection
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[STATE] = self
+        for line in MARKERS.values():
+            config.addinivalue_line("markers", line)
+
+    def pytest_collectreport(self, report) -> None:
+        if report.failed:
+            self.collect_errors.append(f"{report.nodeid}: {report.longreprtext}")
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        ids = {e.id for e in self.assignment.exercises}
+        for item in items:
+            ex, pts = item.get_closest_marker("exercise"), item.get_closest_marker("points")
+            if ex is None or pts is None or ex.args[0] not in ids:
+                raise pytest.UsageError(
+                    f"{item.nodeid}: every test needs @pytest.mark.exercise(<one of "
+                    f"{sorted(ids)}>) and @pytest.mark.points(p)")
+            if not float(pts.args[0]) > 0:
+                raise pytest.UsageError(f"{item.nodeid}: points must be positive")
+
+    # -- running: every collected test, once per submission
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        if self.collect_errors:
+            raise pytest.UsageError("the tests could not be collected:\n"
+                                    + "\n".join(self.collect_errors))
+        self.items = list(session.items)
+        if not self.items:
+            raise pytest.UsageError("no tests were collected")
+        n = len(self.items)
+        for job in self.jobs:
+            self.current = job.make_student()
+            self.outcomes = {}
+            try:
+                for i, item in enumerate(self.items):
+                    nextitem = self.items[i + 1] if i + 1 < n else self.items[0]
+                    item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+            finally:
+                self.current.close()
+            self.on_result(self._result(job))
+        return True
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        outcome = yield
+        report = outcome.get_result()
+        if report.when == "call" or report.failed:
+            self._record(item, report, call)
+
+    def _record(self, item: pytest.Item, report, call: pytest.CallInfo) -> None:
+        prev = self.outcomes.get(item.nodeid)
+        if prev is not None and not prev.passed:
+            return  # keep the first failure (setup before teardown)
+        exercise = item.get_closest_marker("exercise").args[0]
+        points = float(item.get_closest_marker("points").args[0])
+        vis = item.get_closest_marker("visibility")
+        passed = report.passed and report.when == "call"
+        if passed:
+            feedback, kind, mistake = "", "", ""
+        elif report.when != "call":
+            feedback, kind, mistake = GRADER_FAULT, "grader", ""
+        else:
+            feedback, kind, mistake = explain(call.excinfo)
+        self.outcomes[item.nodeid] = TestResult(
+            nodeid=item.nodeid, name=test_title(item, exercise), exercise=exercise,
+            score=points if passed else 0.0, max_score=points,
+            status="passed" if passed else "failed", feedback=feedback, kind=kind,
+            mistake=mistake, visibility=vis.args[0] if vis else "visible",
+        )
+
+    def _result(self, job: Job) -> SubmissionResult:
+        tests = tuple(self.outcomes[item.nodeid] for item in self.items
+                      if item.nodeid in self.outcomes)
+        exercises = [(e.id, e.core) for e in self.assignment.exercises]
+        return SubmissionResult(
+            student_id=job.student_id, assignment=self.assignment.name, tests=tests,
+            exercises=exercise_scores(tests, exercises), notes=job.notes,
+            layers=tuple(getattr(self.current, "layers", ())),
+            submission_hash=job.submission_hash, assignment_hash=self.assignment_hash,
+        )
+
+
+def test_title(item: pytest.Item, exercise: str) -> str:
+    """'sigmoid: values on random inputs [2-D]' from the docstring's first line and the params."""
+    doc = (getattr(item.function, "__doc__", None) or "").strip().splitlines()
+    title = doc[0].rstrip(".") if doc else item.originalname.removeprefix("test_").replace("_", " ")
+    callspec = getattr(item, "callspec", None)
+    suffix = f" [{callspec.id}]" if callspec is not None else ""
+    return f"{exercise}: {title}{suffix}"
+
+
+GRADER_FAULT = "This test could not be run (a fault in the grader, not in your code); your TA sees it."
+
+
+def explain(excinfo) -> tuple[str, str, str]:
+    """(student-facing feedback, kind, mistake) for a failed test."""
+    exc = excinfo.value if excinfo is not None else None
+    if isinstance(exc, GradingFailure):
+        return str(exc), "wrong", exc.mistake or ""
+    if isinstance(exc, StudentCodeError):
+        return exc.summary, exc.kind, ""
+    if isinstance(exc, AssertionError):
+        return "Your result did not pass this check.", "wrong", ""
+    if exc is not None and excinfo.errisinstance((pytest.skip.Exception, pytest.fail.Exception)):
+        return GRADER_FAULT, "grader", ""
+    if exc is not None:
+        text = str(exc).splitlines()[0][:200] if str(exc) else ""
+        return (f"The test could not use your result ({type(exc).__name__}"
+                f"{': ' + text if text else ''}).", "unusable", "")
+    return "This test failed.", "wrong", ""

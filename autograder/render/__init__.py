@@ -1,0 +1,1 @@
+"""Renderers: results in the formats people and other tools read. Results never render themselves."""

@@ -1,0 +1,66 @@
+"""results.json in Gradescope's autograder schema, and back (so a batch can resume from disk)."""
+
+from __future__ import annotations
+
+import json
+
+from autograder.results import ExerciseScore, SubmissionResult, TestResult
+
+
+def to_gradescope(r: SubmissionResult) -> dict:
+    """The Gradescope results.json document; grader-specific data goes under ``extra_data``."""
+    output = "\n".join(r.notes)
+    return {
+        "score": r.score,
+        "execution_time": round(r.execution_time, 3),
+        "output": output,
+        "tests": [
+            {
+                "name": t.name,
+                "score": t.score,
+                "max_score": t.max_score,
+                "status": t.status,
+                "output": t.feedback,
+                "visibility": t.visibility,
+                "tags": [t.exercise],
+            }
+            for t in r.tests
+        ],
+        "extra_data": {
+            "student_id": r.student_id,
+            "assignment": r.assignment,
+            "max_score": r.max_score,
+            "exercises": [[e.id, e.score, e.max_score, e.core] for e in r.exercises],
+            "test_ids": [t.nodeid for t in r.tests],
+            "kinds": [t.kind for t in r.tests],
+            "mistakes": [t.mistake for t in r.tests],
+            "notes": list(r.notes),
+            "isolation_layers": list(r.layers),
+            "submission_hash": r.submission_hash,
+            "assignment_hash": r.assignment_hash,
+            "error": r.error,
+        },
+    }
+
+
+def dumps(r: SubmissionResult) -> str:
+    return json.dumps(to_gradescope(r), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def from_gradescope(doc: dict) -> SubmissionResult:
+    """Rebuild a result from a results.json this grader wrote."""
+    x = doc["extra_data"]
+    tests = tuple(
+        TestResult(nodeid=nid, name=t["name"], exercise=t["tags"][0], score=t["score"],
+                   max_score=t["max_score"], status=t["status"], feedback=t["output"],
+                   kind=kind, mistake=mistake, visibility=t["visibility"])
+        for t, nid, kind, mistake in zip(doc["tests"], x["test_ids"], x["kinds"], x["mistakes"],
+                                         strict=True)
+    )
+    return SubmissionResult(
+        student_id=x["student_id"], assignment=x["assignment"], tests=tests,
+        exercises=tuple(ExerciseScore(*e) for e in x["exercises"]), notes=tuple(x["notes"]),
+        layers=tuple(x["isolation_layers"]), submission_hash=x["submission_hash"],
+        assignment_hash=x["assignment_hash"], execution_time=doc.get("execution_time", 0.0),
+        error=x.get("error", ""),
+    )
