@@ -179,7 +179,7 @@ def run_call(
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            with np.errstate(all="warn"):
+            with np.errstate(all="warn", under="ignore"):
                 value = fn(*args, **kwargs)
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
         location = _student_location(exc.__traceback__, modules.folder)
