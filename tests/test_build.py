@@ -187,3 +187,11 @@ def test_stale_stubs_reports_missing_and_changed(tmp_path: Path) -> None:
     build_assignment(solutions, stubs)
     (stubs / "b.py").write_bytes((stubs / "b.py").read_bytes().replace(b"\n", b"\r\n"))
     assert stale_stubs(solutions, stubs) == ["b.py"]
+
+
+def test_committed_hw07_stubs_are_not_stale() -> None:
+    solutions, stubs = REPO / "solutions" / "hw07", REPO / "assignments" / "hw07"
+    if not list(solutions.glob("*.py")) or not list(stubs.glob("*.py")):
+        pytest.fail(f"no hw07 solution files or stubs in {REPO}: run make assignments")
+    stale = stale_stubs(solutions, stubs)
+    assert stale == [], f"stubs out of date with solutions/hw07: {stale}; run make assignments"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -137,3 +139,29 @@ def test_symlink_into_the_secrets_is_refused(course: Path, tmp_path: Path) -> No
 def test_bad_assignment_names_are_refused(course: Path, tmp_path: Path, name: str) -> None:
     with pytest.raises(ValueError, match="assignment name"):
         release(course, name, tmp_path / "out")
+
+
+def test_real_hw07_bundle_has_no_solutions(tmp_path: Path) -> None:
+    if not list((REPO / "solutions" / "hw07").glob("*.py")) or not list(
+        (REPO / "assignments" / "hw07").glob("*.py")
+    ):
+        pytest.fail(f"no hw07 solution files or stubs in {REPO}: run make assignments")
+    path = release(REPO, "hw07", tmp_path / "out")
+    with zipfile.ZipFile(path) as bundle:
+        bundle.extractall(tmp_path / "unzipped")
+        for info in bundle.infolist():
+            assert not SECRET_NAMES.search(info.filename), info.filename
+            assert B.encode() not in bundle.read(info), info.filename
+    folder = tmp_path / "unzipped" / "hw07"
+    assert sorted(p.name for p in folder.glob("*.py"))
+    assert (folder / "autograder" / "__init__.py").is_file()
+    # The engine must be importable from inside the unzipped folder, without the repo on the path.
+    probe = subprocess.run(
+        [sys.executable, "-E", "-s", "-c", "import autograder; print(autograder.__file__)"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert probe.returncode == 0, probe.stderr
+    assert Path(probe.stdout.strip()).resolve() == (folder / "autograder" / "__init__.py").resolve()
