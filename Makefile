@@ -19,8 +19,12 @@ demo: install
 	$(BIN)/python -m autograder.demo --course . --assignment hw07 --out reports/hw07
 
 test: install
-	$(BIN)/ruff check autograder tests
+	$(BIN)/ruff check autograder tests bench
 	$(BIN)/python -m pytest
+
+# Speed and memory, measured against baselines taken in the same run (not part of `make test`).
+bench: install
+	$(BIN)/python bench/bench_grading.py
 
 # Stubs in assignments/ are generated from solutions/ (never edit them by hand).
 assignments: install
