@@ -1,19 +1,24 @@
 """Walls put around a worker before student code runs; each is feature-detected and reported.
 
-``confine(channel_fd, limits)`` runs in the freshly forked worker. It returns the names of the
-layers that are active, which end up in each student's results.
+``confine(limits, folder, ids)`` runs in the freshly started worker, in this order: new session,
+new network namespace, no-new-privileges, Landlock rules prepared (the paths are opened while they
+still can be), the worker's own uid, die-with-parent (a uid change clears it), Landlock enforced,
+rlimits, and the seccomp deny-list last. It returns the names of the layers that are active,
+which end up in each student's results. A layer this machine lacks is left out, never an error.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import resource
 import signal
+import sys
 from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.sandbox import identity, landlock, namespaces, seccomp, syscalls
 
 CHANNEL_FD = 3
-PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -23,13 +28,6 @@ class Limits:
     file_bytes: int = 1024 * 1024  # largest file the worker may write
     open_files: int = 64
     processes: int = 0  # RLIMIT_NPROC: 0 forbids new processes (not enforced for uid 0)
-
-
-def _libc():
-    try:
-        return ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return None
 
 
 def move_channel(fd: int) -> None:
@@ -50,23 +48,55 @@ def _max_fd() -> int:
 
 def die_with_parent() -> bool:
     """Ask the kernel to SIGKILL this process when its parent dies (Linux prctl)."""
-    libc = _libc()
-    if libc is None or not hasattr(libc, "prctl"):
+    try:
+        syscalls.prctl(syscalls.PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
         return False
-    return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    return True
 
 
-def confine(limits: Limits) -> tuple[str, ...]:
-    """Apply every wall this machine supports; return the names of those now active."""
+def confine(limits: Limits, folder: Path | None = None,
+            ids: identity.Ids | None = None) -> tuple[str, ...]:
+    """Apply every wall this machine supports; return the names of those now active.
+
+    ``folder``: the worker's copy of the submission (its working directory, the one place it may
+    read besides Python); ``ids``: the unprivileged uid/gid to become (when running as root).
+    """
+    parent = os.getppid()
     layers = ["fd-hygiene"]
     try:
         os.setsid()
         layers.append("new-session")
     except OSError:
         pass
+    layers += namespaces.new_network()
+    sys.dont_write_bytecode = True
+    os.chdir(folder if folder is not None else "/")  # not the grader's folder: relative paths lead nowhere
+    try:
+        syscalls.prctl(syscalls.PR_SET_NO_NEW_PRIVS, 1)
+        layers.append("no-new-privs")
+    except OSError:
+        pass
+    read_only = ([Path(folder)] if folder is not None else []) + landlock.python_paths()
+    rules = landlock.prepare(read_only) if "no-new-privs" in layers else None
+    if ids is not None and identity.can_drop():
+        try:
+            identity.drop(ids)
+            layers.append("worker-uid")
+        except OSError:
+            pass
     if die_with_parent():
         layers.append("die-with-parent")
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            os._exit(0)
+    if rules is not None:
+        try:
+            layers += rules.enforce()
+        except OSError:
+            pass
     layers += _rlimits(limits)
+    if seccomp.install():
+        layers.append("seccomp")
     return tuple(layers)
 
 

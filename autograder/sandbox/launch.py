@@ -4,6 +4,8 @@
 grader's: no tests, no reference) forks one worker per submission — fork-after-import.
 ``SubprocessLauncher``: a fresh interpreter per worker; portable, slower (macOS, and the fallback).
 Both hand the worker one end of a socket pair; ``WorkerProcess`` talks on the other end.
+Each worker gets its own read-only copy of the submission (``scratch``); run as root, a launcher
+holds a worker slot and its workers run as that slot's unprivileged uid (``identity``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from pathlib import Path
 
 from autograder import protocol
 from autograder.errors import ProtocolError
+from autograder.sandbox import identity
 from autograder.sandbox.isolate import Limits
+from autograder.sandbox.scratch import Scratch
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 CAN_FORK = hasattr(os, "fork") and hasattr(socket, "send_fds") and sys.platform == "linux"
@@ -39,8 +43,9 @@ class WorkerProcess:
     """One running worker: send a request, wait for the answer until a deadline, or kill it."""
 
     def __init__(self, pid: int, sock: socket.socket, layers: tuple[str, ...],
-                 popen: subprocess.Popen | None = None):
+                 popen: subprocess.Popen | None = None, cleanup: Callable[[], None] | None = None):
         self.pid, self.sock, self.layers, self.popen = pid, sock, layers, popen
+        self.cleanup = cleanup
         self.alive = True
         self.loaded: set[str] = set()
 
@@ -77,6 +82,8 @@ class WorkerProcess:
         self.sock.close()
         if self.popen is not None:
             self.popen.wait()
+        if self.cleanup is not None:
+            self.cleanup()
 
 
 def _first_message(sock: socket.socket, timeout: float = 30.0) -> dict:
@@ -99,18 +106,44 @@ def _hello(sock: socket.socket, timeout: float = 30.0) -> tuple[str, ...]:
     return tuple(str(x) for x in layers)
 
 
+class _Workspaces:
+    """A launcher's worker slot (uid) when running as root, and its workers' scratch copies.
+
+    ``slot``: which worker slot (uid ``identity.BASE + slot``) this launcher's workers use; by
+    default a free one is claimed for the life of the launcher.
+    """
+
+    def __init__(self, slot: int | None = None):
+        self.slot = identity.Slot(slot) if identity.can_drop() else None
+        self.scratch = Scratch()
+
+    def prepare(self, folder: Path, files: dict[str, list[str]], limits: Limits) -> tuple[dict, Callable]:
+        ids = self.slot.ids if self.slot is not None else None
+        copy = self.scratch.stage(Path(folder), ids)
+        spec = {"folder": str(copy), "files": files, "limits": limits.__dict__,
+                "ids": [ids.uid, ids.gid] if ids is not None else None}
+        return spec, lambda: self.scratch.remove(copy)
+
+    def close(self) -> None:
+        self.scratch.close()
+        if self.slot is not None:
+            self.slot.release()
+
+
 class SubprocessLauncher:
     """A fresh interpreter per worker."""
 
     mode = "subprocess"
 
-    def __init__(self, limits: Limits = Limits(), python: str = sys.executable):
+    def __init__(self, limits: Limits = Limits(), python: str = sys.executable,
+                 slot: int | None = None):
         self.limits, self.python = limits, python
+        self.spaces = _Workspaces(slot)
 
     def spawn(self, folder: Path, files: dict[str, list[str]]) -> WorkerProcess:
+        spec, cleanup = self.spaces.prepare(folder, files, self.limits)
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        spec = {"folder": str(folder), "files": files, "limits": self.limits.__dict__,
-                "fd": theirs.fileno()}
+        spec["fd"] = theirs.fileno()
         boot = ("import sys; sys.path.insert(0, sys.argv[1]); "
                 "from autograder.sandbox.zygote import worker_main; worker_main(sys.argv[2])")
         popen = subprocess.Popen(
@@ -119,10 +152,17 @@ class SubprocessLauncher:
             stderr=subprocess.DEVNULL, env=worker_env(),
         )
         theirs.close()
-        return WorkerProcess(popen.pid, mine, _hello(mine), popen)
+        try:
+            layers = _hello(mine)
+        except BaseException:
+            popen.kill()
+            popen.wait()
+            cleanup()
+            raise
+        return WorkerProcess(popen.pid, mine, layers, popen, cleanup)
 
     def close(self) -> None:
-        pass
+        self.spaces.close()
 
 
 class ZygoteLauncher:
@@ -130,8 +170,10 @@ class ZygoteLauncher:
 
     mode = "zygote"
 
-    def __init__(self, limits: Limits = Limits(), python: str = sys.executable):
+    def __init__(self, limits: Limits = Limits(), python: str = sys.executable,
+                 slot: int | None = None):
         self.limits = limits
+        self.spaces = _Workspaces(slot)
         self.ctl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         boot = ("import sys; sys.path.insert(0, sys.argv[1]); "
                 "from autograder.sandbox.zygote import zygote_main; zygote_main(int(sys.argv[2]))")
@@ -144,12 +186,18 @@ class ZygoteLauncher:
         _first_message(self.ctl)  # the zygote is ready
 
     def spawn(self, folder: Path, files: dict[str, list[str]]) -> WorkerProcess:
+        spec, cleanup = self.spaces.prepare(folder, files, self.limits)
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        spec = {"folder": str(folder), "files": files, "limits": self.limits.__dict__}
         socket.send_fds(self.ctl, [json.dumps(spec).encode()], [theirs.fileno()])
         theirs.close()
         reply = _first_message(self.ctl)
-        return WorkerProcess(int(reply["pid"]), mine, _hello(mine))
+        pid = int(reply["pid"])
+        try:
+            layers = _hello(mine)
+        except BaseException:
+            WorkerProcess(pid, mine, (), cleanup=cleanup).kill()
+            raise
+        return WorkerProcess(pid, mine, layers, cleanup=cleanup)
 
     def close(self) -> None:
         self.ctl.close()
@@ -158,7 +206,8 @@ class ZygoteLauncher:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        self.spaces.close()
 
 
-def default_launcher(limits: Limits = Limits()):
-    return ZygoteLauncher(limits) if CAN_FORK else SubprocessLauncher(limits)
+def default_launcher(limits: Limits = Limits(), slot: int | None = None):
+    return ZygoteLauncher(limits, slot=slot) if CAN_FORK else SubprocessLauncher(limits, slot=slot)
