@@ -31,14 +31,16 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("assignment")
     r.add_argument("--out", required=True, type=Path)
     r.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
+
+    sub.add_parser("doctor", help="show which isolation layers this machine supports")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     try:
-        return {"check": _check, "grade": _grade, "build": _build, "release": _release}[
-            args.command](args)
+        return {"check": _check, "grade": _grade, "build": _build, "release": _release,
+                "doctor": _doctor}[args.command](args)
     except KeyboardInterrupt:
         print("interrupted; finished results are kept", file=sys.stderr)
         return 130
@@ -104,4 +106,11 @@ def _release(args) -> int:
         print(f"autograder release: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {path}")
+    return 0
+
+
+def _doctor(args) -> int:
+    from autograder.sandbox.doctor import checks, live_layers, render
+
+    print(render(checks(), *live_layers()))
     return 0
