@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from autograder.assignment import Assignment, load_assignment
@@ -37,8 +38,24 @@ def self_check(folder: Path, assignment: Assignment | None = None) -> Submission
     job = Job("you", lambda: WorkerStudent(lambda: launcher.spawn(folder, files), a.call_timeout,
                                            file_of=file_of), describe_files(folder, a))
     results: list[SubmissionResult] = []
-    run_session(a.public_tests, a, [job], results.append)
+    before = set(sys.modules)
+    try:
+        run_session(a.public_tests, a, [job], results.append)
+    finally:
+        launcher.close()  # gives back its worker slot and scratch copies
+        _forget_modules_under(a.public_tests, before)
     return results[0]
+
+
+def _forget_modules_under(folder: Path, before: set[str]) -> None:
+    """Drop the test modules a session imported from ``folder`` (pytest imports them by basename),
+    so that a later self-check in this process, on another folder, imports its own tests instead of
+    failing with pytest's 'import file mismatch'."""
+    folder = Path(folder).resolve()
+    for name in set(sys.modules) - before:
+        file = getattr(sys.modules[name], "__file__", None)
+        if file and Path(file).resolve().is_relative_to(folder):
+            del sys.modules[name]
 
 
 def render_check(r: SubmissionResult, isolation_note: str) -> str:
