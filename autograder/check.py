@@ -11,8 +11,9 @@ from autograder.plugin import Job
 from autograder.results import SubmissionResult
 from autograder.submissions import describe_files
 
-NOT_GRADED = ("Only the public tests were run. Hidden tests decide your grade: they check many "
-              "more inputs and edge cases, so passing here does not guarantee full marks.")
+NOT_GRADED = ("Only the public tests were run; the hidden tests were not run. The hidden tests decide "
+              "your grade: they check many more inputs and edge cases, so passing here does not "
+              "guarantee full marks.")
 
 
 def find_assignment_folder(start: Path) -> Path:
@@ -63,6 +64,9 @@ def render_check(r: SubmissionResult, isolation_note: str) -> str:
     for e in r.exercises:
         tests = [t for t in r.tests if t.exercise == e.id]
         ok = sum(t.passed for t in tests)
+        if not tests:
+            lines.append(f"     {e.id:<26} no public test (only hidden tests check it)")
+            continue
         mark = "ok  " if ok == len(tests) else "FAIL"
         lines.append(f"{mark} {e.id:<26} {ok}/{len(tests)} public tests passed")
         for t in tests:
@@ -70,5 +74,7 @@ def render_check(r: SubmissionResult, isolation_note: str) -> str:
                 lines.append(f"       - {t.name.split(': ', 1)[-1]}: {t.feedback}")
     lines += [f"note: {n}" for n in r.notes]
     passed = sum(t.passed for t in r.tests)
-    lines += ["", f"{passed}/{len(r.tests)} public tests passed.", NOT_GRADED, isolation_note]
+    total = (f"All {passed} public tests passed." if r.tests and passed == len(r.tests)
+             else f"{passed}/{len(r.tests)} public tests passed.")
+    lines += ["", total, NOT_GRADED, isolation_note]
     return "\n".join(lines)
