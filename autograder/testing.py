@@ -12,6 +12,8 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from autograder.gradcheck import compare_gradients
+
 RTOL = 1e-9
 ATOL = 1e-12
 
@@ -48,6 +50,15 @@ def expect_array(value: Any, *, what: str, shape: tuple[int, ...] | None = None,
         fail(f"{what} should have shape {tuple(shape)}, but it has shape {value.shape}.",
              "wrong shape (a missing keepdims, a wrong axis, or a flattened result)")
     return value
+
+
+def expect_result(value: Any, *, what: str, shape: tuple[int, ...],
+                  dtype: Any = np.float64) -> np.ndarray:
+    """Like ``expect_array``, but for a 0-d result a numpy scalar of ``dtype`` is accepted too:
+    numpy's ufuncs return one for a 0-d input (np.exp(np.array(1.0)) is a np.float64)."""
+    if tuple(shape) == () and isinstance(value, np.generic):
+        value = np.asarray(value)
+    return expect_array(value, what=what, shape=shape, dtype=dtype)
 
 
 def expect_tuple(value: Any, n: int, *, what: str) -> tuple:
@@ -112,6 +123,16 @@ def expect_close(actual: Any, expected: np.ndarray | float, *, what: str, on: st
     fail(f"{what} is wrong on {on}: {int(wrong.sum())} of {wrong.size} values differ, the largest "
          f"error is {float(err[idx]):.3g} at index {idx} (allowed {atol:g} + {rtol:g}·|expected|).",
          mistake)
+
+
+def expect_gradient(analytic: Any, numeric: np.ndarray, *, what: str, on: str,
+                    mistakes: Mapping[str, Any] | None = None, **tolerances: float) -> None:
+    """``analytic`` matches the finite-difference gradient ``numeric`` (gradcheck's rule:
+    norm-relative error and an elementwise bound; ``tolerances`` go to compare_gradients).
+    ``what`` names the input, as in "x" or "logits"."""
+    cmp = compare_gradients(analytic, numeric, name=what, **tolerances)
+    if not cmp.ok:
+        fail(f"On {on}, the {cmp.reason}.", diagnose(analytic, mistakes))
 
 
 def expect_no_warnings(warnings: tuple[str, ...], *, what: str, on: str,
