@@ -63,25 +63,39 @@ def _check(args) -> int:
 
 
 def _grade(args) -> int:
+    """Misconfiguration (arguments, assignment, folders) is one line on stderr and exit status 2."""
     import os
 
     from autograder.assignment import AssignmentError, find_assignment
     from autograder.engine import GraderError
     from autograder.grading import class_summary, grade_class
 
-    if not args.submissions.is_dir():
-        print(f"autograder grade: {args.submissions} is not a folder", file=sys.stderr)
+    def fail(msg: str) -> int:
+        print(f"autograder grade: {' '.join(str(msg).split())}", file=sys.stderr)
         return 2
+
+    subs, out = args.submissions, args.out
+    if not subs.is_dir():
+        return fail(f"{subs} is not a folder (it must hold one entry per student)")
+    if not os.access(subs, os.R_OK | os.X_OK):
+        return fail(f"cannot read the submissions folder {subs}: permission denied")
+    if args.jobs is not None and args.jobs < 1:
+        return fail(f"--jobs must be at least 1 (got {args.jobs})")
+    s, o = subs.resolve(), out.resolve()
+    if o == s or o.is_relative_to(s) or s.is_relative_to(o):
+        return fail(f"the results folder {out} and the submissions folder {subs} must be kept apart "
+                    f"(neither inside the other)")
     try:
         a, _ = find_assignment(args.course, args.assignment)
         jobs = args.jobs or os.cpu_count() or 1
-        cr = grade_class(args.submissions, args.course, args.assignment, args.out, jobs,
-                         progress=not args.no_progress)
-    except (AssignmentError, GraderError, OSError) as exc:
-        print(f"autograder grade: {exc}", file=sys.stderr)
-        return 2
+        cr = grade_class(subs, args.course, args.assignment, out, jobs, progress=not args.no_progress)
+    except (AssignmentError, GraderError) as exc:
+        return fail(exc)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return fail(f"{where}{exc.strerror or exc}")
     print(class_summary(cr, a))
-    print(f"results: {args.out / 'grades.csv'} and {args.out}/<student_id>/")
+    print(f"results: {out / 'grades.csv'} and {out}/<student_id>/")
     return 0
 
 

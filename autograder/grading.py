@@ -1,20 +1,34 @@
 """Grading a class: N grading processes, each one pytest session over many submissions.
 
-The TA's process only hands out submissions, draws the progress bar and writes the class files;
-grading processes (trusted) run the hidden tests; workers (untrusted) run student code.
-Each student's results are written atomically as soon as they are known, so a killed batch
-keeps what it finished, and a rerun skips students whose submission and tests are unchanged.
+The TA's process vets the submissions, hands them out one at a time, draws the progress bar and
+writes the class files; grading processes (trusted) run the hidden tests; workers (untrusted) run
+student code, reading only the vetted copy under ``OUT/.work/<id>/``.
+
+Nothing is lost, and the same class gives the same files:
+- each student's feedback.md and then results.json are written atomically (temporary file, then
+  rename) as soon as they are known; results.json present means "this student is done";
+- a rerun skips students whose results.json carries the same submission hash (of the vetted files
+  and notes) and assignment hash (assignment.toml, reference, hidden tests, grader version);
+- grades.csv is removed when a run starts and written only when every student has a result, so a
+  killed run never leaves a table that looks complete;
+- a grading process that dies is noticed (its pipe and its exit), its submission is given to a
+  fresh process once more, then recorded as a grader failure (which a rerun grades again);
+- ``execution_time`` is the only field of results.json that differs between two runs.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import multiprocessing as mp
 import os
-import queue
+import shutil
 import statistics
 import time
-from dataclasses import dataclass
+from collections import Counter, deque
+from dataclasses import dataclass, replace
+from multiprocessing.connection import wait
 from pathlib import Path
 
 from autograder.assignment import Assignment, find_assignment
@@ -24,7 +38,11 @@ from autograder.render import gradescope
 from autograder.render.feedback import feedback_md
 from autograder.render.grades_csv import grades_csv
 from autograder.results import SubmissionResult, exercise_scores
-from autograder.submissions import Submission, discover
+from autograder.submissions import Submission, discover, prepare
+
+WORK = ".work"  # OUT/.work/<id>/: the vetted copies the workers read; removed after a run
+GRADER_FAILED = "the grader failed while grading this submission"
+ATTEMPTS = 2  # grading processes a submission may see die before it is recorded as a failure
 
 
 @dataclass(frozen=True)
@@ -35,9 +53,17 @@ class ClassResult:
     seconds: float
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, durable: bool = False) -> None:
+    """Readers see the old file or the new one, never a part, even when this process is killed.
+
+    ``durable``: also fsync, so a power cut cannot leave it empty (costs a disk flush per file).
+    """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        if durable:
+            f.flush()
+            os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
@@ -57,135 +83,235 @@ def load_result(out: Path, student_id: str) -> SubmissionResult | None:
         return None
 
 
-def error_result(a: Assignment, sub: Submission, why: str, ahash: str) -> SubmissionResult:
+def is_current(r: SubmissionResult | None, sub: Submission, ahash: str) -> bool:
+    """``r`` is this submission's result under these tests (a grader failure never is)."""
+    return (r is not None and r.student_id == sub.student_id and bool(r.submission_hash)
+            and r.submission_hash == sub.hash and r.assignment_hash == ahash)
+
+
+def error_result(a: Assignment, sub: Submission, why: str, ahash: str,
+                 final: bool = True) -> SubmissionResult:
+    """A result without tests. ``final=False``: the grader's fault, so no hash: a rerun regrades."""
     return SubmissionResult(
         student_id=sub.student_id, assignment=a.name, tests=(),
         exercises=exercise_scores((), [(e.id, e.core) for e in a.exercises]), notes=sub.notes,
-        submission_hash=sub.hash, assignment_hash=ahash, error=why)
+        submission_hash=sub.hash if final else "", assignment_hash=ahash, error=why)
 
 
-def _grading_process(course_root: str, name: str, out: str, tasks, events) -> None:
-    """A grading process: one pytest session over the submissions it takes from ``tasks``."""
+def _grading_process(course_root: str, name: str, out: str, conn, log: str) -> None:
+    """A grading process: one pytest session over the submissions the parent sends on ``conn``.
+
+    Its stderr (pytest's reports on broken hidden tests, anything a crash prints) goes to ``log``,
+    not to the TA's terminal; a fatal error names that file.
+    """
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
     from autograder.sandbox.launch import default_launcher
     from autograder.student import WorkerStudent
 
-    a, secrets = find_assignment(Path(course_root), name)
-    ref = load_reference(secrets.reference)
-    ahash = assignment_hash(a, (secrets.reference, secrets.hidden_tests))
-    launcher = default_launcher()
-    files = a.files_map()
-    file_of = {fn: f for f, fns in files.items() for fn in fns}
-    started: dict[str, float] = {}
-
-    def jobs():
-        while True:
-            sub = tasks.get()
-            if sub is None:
-                return
-            events.put(("start", sub.student_id))
-            started[sub.student_id] = time.monotonic()
-            yield Job(sub.student_id, lambda sub=sub: WorkerStudent(
-                lambda: launcher.spawn(sub.folder, files), a.call_timeout, uses=a.uses_of,
-                oracle_module=ref, file_of=file_of), sub.notes, sub.hash)
-
-    def on_result(r: SubmissionResult) -> None:
-        elapsed = time.monotonic() - started.pop(r.student_id, time.monotonic())
-        r = SubmissionResult(**{**r.__dict__, "execution_time": elapsed})
-        save_result(Path(out), r, a.title)
-        events.put(("done", r.student_id))
-
+    launcher = None
     try:
+        a, secrets = find_assignment(Path(course_root), name)
+        ref = load_reference(secrets.reference)
+        ahash = assignment_hash(a, (secrets.reference, secrets.hidden_tests))
+        launcher = default_launcher()
+        files = a.files_map()
+        file_of = {fn: f for f, fns in files.items() for fn in fns}
+        started: dict[str, tuple[float, Submission]] = {}
+
+        def jobs():
+            while True:
+                try:
+                    sub = conn.recv()
+                except (EOFError, OSError):
+                    return  # the TA's process is gone
+                if sub is None:
+                    return
+                started[sub.student_id] = (time.monotonic(), sub)
+                yield Job(sub.student_id, lambda sub=sub: WorkerStudent(
+                    lambda: launcher.spawn(sub.folder, files), a.call_timeout, uses=a.uses_of,
+                    oracle_module=ref, file_of=file_of), sub.notes, sub.hash)
+
+        def on_result(r: SubmissionResult) -> None:
+            t, sub = started.pop(r.student_id)
+            r = replace(r, execution_time=time.monotonic() - t, error=sub.error)
+            save_result(Path(out), r, a.title)
+            conn.send(("done", r.student_id))
+
         run_session(secrets.hidden_tests, a, jobs(), on_result, ref, ahash)
-    except GraderError as exc:
-        events.put(("fatal", str(exc)))
+    except Exception as exc:  # noqa: BLE001 - reported to the TA's process as one line
+        with contextlib.suppress(OSError):
+            why = str(exc) if isinstance(exc, GraderError) else f"{type(exc).__name__}: {exc}"
+            conn.send(("fatal", f"{why}; details in {log}"))
     finally:
-        launcher.close()
+        if launcher is not None:
+            launcher.close()
+
+
+def _lock(f, out: Path) -> None:
+    """Hold OUT/.lock for the run: two graders writing into one OUT would mix their results."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        return
+    try:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        raise GraderError(f"another autograder grade is writing into {out}") from None
 
 
 def grade_class(submissions: Path, course_root: Path, name: str, out: Path, jobs: int = 1,
                 progress: bool = True) -> ClassResult:
-    """Grade every submission under ``submissions`` into ``out``; returns all results."""
+    """Grade every submission under ``submissions`` into ``out``; returns all results.
+
+    Raises AssignmentError (unknown assignment), GraderError (the tests cannot run, ``out`` cannot
+    be written) or OSError (``submissions`` cannot be listed); nothing a student did raises.
+    """
     t0 = time.monotonic()
+    out = Path(out)
     a, secrets = find_assignment(course_root, name)
     ahash = assignment_hash(a, (secrets.reference, secrets.hidden_tests))
-    subs, skipped = discover(submissions, a)
-    out.mkdir(parents=True, exist_ok=True)
-    todo = []
-    for sub in subs:
-        old = load_result(out, sub.student_id)
-        if old is None or old.submission_hash != sub.hash or old.assignment_hash != ahash:
-            todo.append(sub)
-    if todo:
-        _run_processes(todo, course_root, a, out, max(1, min(jobs, len(todo))), progress, ahash)
-    results = []
-    for sub in subs:
-        r = load_result(out, sub.student_id)
-        if r is None:
-            r = error_result(a, sub, "the grader could not grade this submission", ahash)
-            save_result(out, r, a.title)
-        results.append(r)
-    write_atomic(out / "grades.csv", grades_csv(results, [e.id for e in a.exercises]))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        lock = open(out / ".lock", "a")  # held until the run ends
+    except OSError as exc:
+        raise GraderError(f"cannot write results into {out}: {exc.strerror or exc}") from None
+    with lock:
+        _lock(lock, out)
+        subs, skipped = discover(submissions, a)
+        (out / "grades.csv").unlink(missing_ok=True)
+        for stale in [*out.glob("*/.*.tmp"), *out.glob(".*.tmp")]:
+            stale.unlink(missing_ok=True)
+        todo = [s for s in subs if not is_current(load_result(out, s.student_id), s, ahash)]
+        work = out / WORK
+        shutil.rmtree(work, ignore_errors=True)
+        # A submission with an error is graded as an empty one: every test is listed with its
+        # points, the error heads the feedback.
+        to_grade = [prepare(sub, work) for sub in todo]
+        if to_grade:
+            _run_processes(to_grade, course_root, a, out, max(1, min(jobs, len(to_grade))),
+                           progress, ahash)
+        results = []
+        for sub in subs:
+            r = load_result(out, sub.student_id)
+            if not (is_current(r, sub, ahash) or (r is not None and r.error == GRADER_FAILED)):
+                r = error_result(a, sub, GRADER_FAILED, ahash, final=False)
+                save_result(out, r, a.title)
+            results.append(r)
+        write_atomic(out / "grades.csv", grades_csv(results, [e.id for e in a.exercises]), durable=True)
+        shutil.rmtree(work, ignore_errors=True)
     return ClassResult(tuple(results), len(todo), tuple(skipped), time.monotonic() - t0)
+
+
+@dataclass
+class _Slot:
+    proc: mp.Process
+    conn: object  # multiprocessing.connection.Connection
+    sid: str | None = None  # the submission it is grading
+    stopping: bool = False  # told there is no more work
 
 
 def _run_processes(todo: list[Submission], course_root: Path, a: Assignment, out: Path,
                    jobs: int, progress: bool, ahash: str) -> None:
+    """Hand ``todo`` to ``jobs`` grading processes, one submission at a time; survive their deaths."""
     from tqdm import tqdm
 
     ctx = mp.get_context("spawn")
-    tasks, events = ctx.Queue(), ctx.Queue()
-    for sub in todo:
-        tasks.put(sub)
-    args = (str(course_root.resolve()), a.name, str(out.resolve()), tasks, events)
-
-    def start():
-        p = ctx.Process(target=_grading_process, args=args, daemon=True)
-        p.start()
-        return p
-
-    procs = [start() for _ in range(jobs)]
-    for _ in procs:
-        tasks.put(None)
-    in_flight: set[str] = set()
-    done: set[str] = set()
-    bar = tqdm(total=len(todo), unit="sub", disable=not progress, desc=f"grading {a.name}")
+    pending = deque(todo)
     by_id = {s.student_id: s for s in todo}
-    restarts = 0
-    while len(done) < len(todo):
-        try:
-            kind, sid = events.get(timeout=0.5)
-        except queue.Empty:
-            if any(p.is_alive() for p in procs):
-                continue
-            # Every grading process is gone but work remains: the grader itself failed. The
-            # submissions being graded become error results; fresh processes take the rest.
-            for sid in sorted(in_flight):
-                save_result(out, error_result(a, by_id[sid], "the grader failed while grading "
-                                              "this submission", ahash), a.title)
-                done.add(sid)
-                bar.update(1)
-            in_flight.clear()
-            restarts += 1
-            if restarts > 3:
-                raise GraderError("the grading processes keep failing; see the messages above") from None
-            if len(done) < len(todo):
-                procs = [start() for _ in range(jobs)]
-                for _ in procs:
-                    tasks.put(None)
-            continue
-        if kind == "fatal":
-            for p in procs:
-                p.kill()
-            raise GraderError(sid)
-        if kind == "start":
-            in_flight.add(sid)
-        elif kind == "done" and sid not in done:
-            in_flight.discard(sid)
+    attempts: Counter[str] = Counter()
+    done: set[str] = set()
+    slots: list[_Slot] = []
+    deaths_in_a_row, max_deaths = 0, 2 * jobs + 3
+    numbers = itertools.count(1)
+    bar = tqdm(total=len(todo), unit="sub", disable=not progress, desc=f"grading {a.name}")
+
+    def feed(slot: _Slot) -> None:
+        slot.sid = None
+        if pending:
+            sub = pending.popleft()
+            attempts[sub.student_id] += 1
+            slot.sid = sub.student_id
+        else:
+            sub, slot.stopping = None, True
+        with contextlib.suppress(OSError):  # a dead process is noticed by its exit
+            slot.conn.send(sub)
+
+    def start() -> None:
+        mine, theirs = ctx.Pipe()
+        log = out.resolve() / WORK / f"grading-{next(numbers)}.log"
+        p = ctx.Process(target=_grading_process, daemon=True,
+                        args=(str(course_root.resolve()), a.name, str(out.resolve()), theirs, str(log)))
+        p.start()
+        theirs.close()
+        slot = _Slot(p, mine)
+        slots.append(slot)
+        feed(slot)
+
+    def finish(sid: str) -> None:
+        if sid not in done:
             done.add(sid)
             bar.update(1)
-    bar.close()
-    for p in procs:
-        p.join(timeout=10)
+
+    def drain(slot: _Slot) -> None:
+        nonlocal deaths_in_a_row
+        try:
+            while slot.conn.poll():
+                kind, text = slot.conn.recv()
+                if kind == "fatal":
+                    raise GraderError(text)
+                if kind == "done":
+                    finish(text)
+                    deaths_in_a_row = 0
+                    if slot.sid == text:
+                        feed(slot)
+        except (EOFError, OSError):
+            pass  # the process is dying; its exit is handled below
+
+    def buried(slot: _Slot) -> None:
+        """A grading process ended: fine when it was told to stop; else retry or record its work."""
+        nonlocal deaths_in_a_row
+        slots.remove(slot)
+        slot.conn.close()
+        sid = slot.sid
+        if sid is None or sid in done:
+            return
+        deaths_in_a_row += 1
+        if is_current(load_result(out, sid), by_id[sid], ahash):
+            finish(sid)  # it finished, and died before saying so
+        elif attempts[sid] < ATTEMPTS:
+            pending.appendleft(by_id[sid])
+        else:
+            save_result(out, error_result(a, by_id[sid], GRADER_FAILED, ahash, final=False), a.title)
+            finish(sid)
+        if deaths_in_a_row > max_deaths:
+            raise GraderError(f"the grading processes keep dying (the last one with exit code "
+                              f"{slot.proc.exitcode}; see {out / WORK}/grading-*.log); finished "
+                              f"results are kept")
+
+    try:
+        for _ in range(jobs):
+            start()
+        while len(done) < len(todo) and (slots or pending):
+            wait([s.conn for s in slots] + [s.proc.sentinel for s in slots], timeout=1.0)
+            for slot in list(slots):
+                drain(slot)
+                if slot.proc.exitcode is not None:
+                    drain(slot)
+                    buried(slot)
+            while pending and sum(not s.stopping for s in slots) < jobs:
+                start()
+    finally:
+        bar.close()
+        for slot in slots:
+            if not slot.stopping:
+                slot.proc.kill()
+        for slot in slots:
+            slot.proc.join(timeout=10)
+            if slot.proc.exitcode is None:
+                slot.proc.kill()
+                slot.proc.join()
 
 
 def class_summary(cr: ClassResult, a: Assignment) -> str:
@@ -202,8 +328,6 @@ def class_summary(cr: ClassResult, a: Assignment) -> str:
             full = [x.score == x.max_score for r in cr.results for x in r.exercises if x.id == e.id]
             lines.append(f"  {e.id:<26} mean {statistics.fmean(got):5.2f}  full marks "
                          f"{sum(full)}/{len(full)}")
-    errors = [r.student_id for r in cr.results if r.error]
-    if errors:
-        lines.append(f"could not grade: {', '.join(errors)}")
+    lines += [f"could not grade {r.student_id}: {r.error}" for r in cr.results if r.error]
     lines += [f"skipped: {s}" for s in cr.skipped]
     return "\n".join(lines)
