@@ -19,8 +19,8 @@ Rules (each problem is a note; the student is graded on what is usable):
   too (the student's helper modules), but not graded. ``Activations.py``, ``activations (1).py``,
   ``activations copy.py`` stand in for a missing ``activations.py``, with a note.
 - A submission whose only Python file is not named like any assignment file (``alice.py``, or a zip
-  holding just ``solution.py``) is taken as one module providing every function: it is copied under
-  every file name of the assignment.
+  holding just ``solution.py``) is taken as one module providing every function: it becomes the
+  assignment's first file, and the other files are written to take their functions from it.
 - One level of zip inside a submission is unpacked when nothing else holds the assignment's files.
 """
 
@@ -374,9 +374,11 @@ def select(scan: _Scan, assignment_files: Mapping[str, Sequence[str]], limits: L
         used.add(f.path)
         data, why = budget.take(f, show(str(f.path)))
         if data is not None:
+            first, rest = wanted[0], wanted[1:]
             notes.append(f"{show(str(f.path))} was graded as one module holding every function of the "
-                         f"assignment (it stands in for {', '.join(wanted)}).")
-            chosen = dict.fromkeys(wanted, data)
+                         f"assignment: as {first} (errors in it are reported there), with "
+                         f"{', '.join(rest)} taking their functions from it.")
+            chosen = {first: data, **{w: _proxy(first, assignment_files[w]) for w in rest}}
         else:
             notes.append(f"{why}: nothing could be graded.")
         return _done(chosen, notes, others, [])
@@ -432,6 +434,17 @@ def select(scan: _Scan, assignment_files: Mapping[str, Sequence[str]], limits: L
         notes.append(f"Files that are not part of the assignment were not graded (your files may import "
                      f"them): {', '.join(helpers)}.")
     return _done(chosen, notes, others, extra)
+
+
+def _proxy(source: str, functions: Sequence[str]) -> bytes:
+    """A file that takes its functions from ``source``: the same objects, so the functions a test
+    replaces by trusted ones (``uses``) are replaced for every caller, as in a multi-file submission."""
+    names = "".join(f"{fn!r}, " for fn in functions)
+    return (f"# Written by the grader: the submission is one file, graded as {source}.\n"
+            f"import {source[:-3]} as _submission\n\n"
+            f"for _name in ({names}):\n"
+            f"    if hasattr(_submission, _name):\n"
+            f"        globals()[_name] = getattr(_submission, _name)\n").encode()
 
 
 def _missing(name: str, functions: Sequence[str]) -> str:

@@ -14,11 +14,14 @@ import stat
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograder.assignment import load_assignment
 from autograder.build import BEGIN_MARKER, END_MARKER
 from autograder.cli import main
+from autograder.engine import load_reference
+from autograder.student import DirectStudent
 from autograder.submissions import discover, prepare
 from autograder.unpack import Limits, text_problem
 
@@ -110,8 +113,29 @@ def test_folder_zip_and_single_py_are_students(subs: Path) -> None:
     ann, bob, cid = got
     assert files_of(ann) == files_of(bob) == {n: t.encode() for n, t in SOL.items()}
     assert ann.notes == bob.notes == () and ann.hash == bob.hash  # the content decides, not the shape
-    assert set(files_of(cid)) == set(FILES) and len(set(files_of(cid).values())) == 1
-    assert "cid.py was graded as one module holding every function" in text(cid)
+    assert set(files_of(cid)) == set(FILES)
+    assert files_of(cid)["activations.py"] == "".join(SOL.values()).encode()
+    assert b"import activations as _submission" in files_of(cid)["gates.py"]
+    assert cid.notes == ("cid.py was graded as one module holding every function of the assignment: as "
+                         "activations.py (errors in it are reported there), with gates.py, optim.py, "
+                         "logreg.py taking their functions from it.",)
+
+
+def test_one_module_submission_is_graded_like_separate_files(subs: Path, tmp_path: Path) -> None:
+    """A function a test replaces by the trusted one (``uses``) is replaced for the student's callers."""
+    (subs / "cid.py").write_text("".join(SOL.values()) + "\n\ndef sigmoid(x):\n    return x * 0.0\n")
+    sub = prepare(one(subs), tmp_path / "work")
+    ref = load_reference(REPO / "reference" / "hw07" / "hw07_reference.py")
+    me = DirectStudent(sub.folder, A.files_map(), oracle_module=ref, uses=A.uses_of)
+    try:
+        x, w0, w1 = np.linspace(-1, 1, 3), np.full(3, 0.5), np.full(3, 2.0)
+        f, grads = me.sigmoid_circuit(x, w0, w1)
+        want_f, want_grads = ref.sigmoid_circuit(x, w0, w1)
+        np.testing.assert_allclose(f, want_f)  # the wrong sigmoid costs sigmoid's points only
+        np.testing.assert_allclose(me.sigmoid(x), 0.0)
+        assert me.mul_backward(np.ones(2), (np.ones(2), np.full(2, 3.0)))[0].tolist() == [3.0, 3.0]
+    finally:
+        me.close()
 
 
 def test_zip_holding_one_unnamed_py_is_one_module(subs: Path) -> None:
