@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from autograder.build import BEGIN_MARKER, END_MARKER
+from autograder.cli import main
 from autograder.grading import GRADER_FAILED, grade_class
 
 REPO = Path(__file__).resolve().parents[1]
@@ -190,3 +191,17 @@ def test_a_dying_grading_process_costs_one_submission(tmp_path: Path, course: Pa
     assert "s01b" in (out / "grades.csv").read_text()
     # A grader failure is not a grade: the next run tries that student again, and only them.
     assert grade(subs, course, out).graded == 1
+
+
+def test_a_second_run_into_the_same_out_is_refused(tmp_path: Path, course: Path, capsys) -> None:
+    fcntl = pytest.importorskip("fcntl")
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    make_class(subs, 2)
+    out.mkdir()
+    with open(out / ".lock", "a") as held:  # as a run in progress holds it
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        code = main(["grade", str(subs), "--assignment", "hw07", "--out", str(out), "--course", str(course),
+                     "--no-progress"])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2 and err == [f"autograder grade: another autograder grade is writing into {out}"]
+    assert sorted(os.listdir(out)) == [".lock"]
