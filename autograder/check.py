@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from autograder.assignment import Assignment, load_assignment
-from autograder.engine import run_session
-from autograder.plugin import Job
-from autograder.results import SubmissionResult
-from autograder.submissions import describe_files
+
+if TYPE_CHECKING:
+    from autograder.results import SubmissionResult
 
 NOT_GRADED = ("Only the public tests were run; the hidden tests were not run. The hidden tests decide "
               "your grade: they check many more inputs and edge cases, so passing here does not "
@@ -29,23 +31,75 @@ def find_assignment_folder(start: Path) -> Path:
 def self_check(folder: Path, assignment: Assignment | None = None) -> SubmissionResult:
     """Run the public tests on the student's files in ``folder``."""
     from autograder.sandbox.launch import SubprocessLauncher
-    from autograder.student import WorkerStudent
 
     folder = Path(folder).resolve()
     a = assignment or load_assignment(find_assignment_folder(folder))
     launcher = SubprocessLauncher()
     files = a.files_map()
-    file_of = {fn: f for f, fns in files.items() for fn in fns}
-    job = Job("you", lambda: WorkerStudent(lambda: launcher.spawn(folder, files), a.call_timeout,
-                                           file_of=file_of), describe_files(folder, a))
-    results: list[SubmissionResult] = []
+    first = _Prestarted(lambda: launcher.spawn(folder, files))
     before = set(sys.modules)
     try:
+        # Imported only now, while the worker boots: pytest and the engine take about as long.
+        from autograder.engine import run_session
+        from autograder.plugin import Job
+        from autograder.student import WorkerStudent
+        from autograder.submissions import describe_files
+
+        file_of = {fn: f for f, fns in files.items() for fn in fns}
+        job = Job("you", lambda: WorkerStudent(first.launch, a.call_timeout, file_of=file_of),
+                  describe_files(folder, a))
+        results: list[SubmissionResult] = []
         run_session(a.public_tests, a, [job], results.append)
     finally:
+        first.discard()
         launcher.close()  # gives back its worker slot and scratch copies
         _forget_modules_under(a.public_tests, before)
     return results[0]
+
+
+class _Prestarted:
+    """The first worker, started in a background thread so that its interpreter boots (and imports
+    numpy) while this process imports pytest and collects the tests; later workers (after a
+    timeout or crash) are started on demand.
+
+    The thread stays alive until ``discard``: a worker dies with the *thread* that started it
+    (PR_SET_PDEATHSIG), so that thread must outlive the worker.
+    """
+
+    def __init__(self, spawn: Callable[[], Any]):
+        self.spawn = spawn
+        self.worker: Any = None
+        self.error: BaseException | None = None
+        self.taken = False
+        self.ready = threading.Event()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="autograder-first-worker", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.worker = self.spawn()
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the worker
+            self.error = exc
+        self.ready.set()
+        self.done.wait()
+
+    def launch(self) -> Any:
+        if self.taken:
+            return self.spawn()
+        self.taken = True
+        self.ready.wait()
+        if self.error is not None:
+            raise self.error
+        return self.worker
+
+    def discard(self) -> None:
+        """Stop the first worker if no test asked for it, and let the thread end."""
+        self.ready.wait()
+        if not self.taken and self.worker is not None:
+            self.worker.kill()
+        self.done.set()
+        self.thread.join()
 
 
 def _forget_modules_under(folder: Path, before: set[str]) -> None:
