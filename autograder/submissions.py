@@ -37,6 +37,7 @@ class Submission:
     hash: str = ""  # of the vetted files and the notes: what decides the result
     source: str = ""  # the entry's name(s) in the submissions folder
     error: str = ""  # set when nothing can be graded (the reason is also in ``notes``)
+    submitted_at: str = ""  # ISO 8601 with offset, when known (nbgrader timestamp.txt, Gradescope, TA)
     files: tuple[tuple[str, bytes], ...] = field(default=(), repr=False, compare=False)
 
 
