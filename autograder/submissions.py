@@ -135,7 +135,7 @@ def discover(root: Path, assignment: Assignment, limits: Limits | None = None
         except Exception as exc:  # noqa: BLE001 - one unreadable entry must not stop the batch
             u = Unpacked((), (f"The grader could not read {show(source)} ({type(exc).__name__}); your "
                               f"TA sees this.",), "the submission could not be read (a grader fault)")
-        subs.append(Submission(sid, path, u.notes, u.hash, source, u.error, u.files))
+        subs.append(Submission(sid, path, u.notes, u.hash, source, u.error, files=u.files))
     return subs, skipped
 
 
