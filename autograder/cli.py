@@ -33,12 +33,20 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
 
     sub.add_parser("doctor", help="show which isolation layers this machine supports")
+
+    from autograder.export.cli import add_export  # export gradescope|otter|grades (argparse only)
+
+    add_export(sub)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     try:
+        if args.command == "export":
+            from autograder.export.cli import run_export
+
+            return run_export(args)
         return {"check": _check, "grade": _grade, "build": _build, "release": _release,
                 "doctor": _doctor}[args.command](args)
     except KeyboardInterrupt:

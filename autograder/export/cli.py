@@ -1,0 +1,84 @@
+"""``autograder export gradescope|otter|grades``: the command group (imports stay lazy)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_export(sub) -> None:
+    """Add the ``export`` group to the ``autograder`` command's subparsers."""
+    e = sub.add_parser("export", help="the assignment or the grades for another tool (instructors, TAs)")
+    kinds = e.add_subparsers(dest="kind", required=True)
+
+    g = kinds.add_parser("gradescope", help="<out>/<assignment>-gradescope.zip: Gradescope's autograder "
+                         "zip (private: it holds the hidden tests)")
+    g.add_argument("assignment")
+    g.add_argument("--out", required=True, type=Path)
+    g.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
+
+    o = kinds.add_parser("otter", help="<out>/<assignment>.ipynb: an otter-assign master notebook")
+    o.add_argument("assignment")
+    o.add_argument("--out", required=True, type=Path)
+    o.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
+
+    r = kinds.add_parser("grades", help="a graded class's grades for Moodle, Canvas or a plain CSV")
+    r.add_argument("out", type=Path, help="the results folder of autograder grade (holds grades.csv)")
+    r.add_argument("--format", required=True, choices=("moodle", "canvas", "csv"))
+    r.add_argument("--roster", type=Path, default=None,
+                   help="CSV: student_id, and any of name, email, sis_id, sis_login_id, canvas_id, "
+                        "idnumber, username, section")
+    r.add_argument("--item", default=None, help='the grade column\'s name (default: the assignment; '
+                   'Canvas: "hw07 (12345)" updates assignment 12345)')
+    r.add_argument("--to", type=Path, default=None, help="folder for the file (default: OUT)")
+
+
+def run_export(args: argparse.Namespace) -> int:
+    return {"gradescope": _gradescope, "otter": _otter, "grades": _grades}[args.kind](args)
+
+
+def _fail(kind: str, exc: BaseException) -> int:
+    print(f"autograder export {kind}: {' '.join(str(exc).split())}", file=sys.stderr)
+    return 2
+
+
+def _gradescope(args) -> int:
+    from autograder.assignment import AssignmentError
+    from autograder.export.gradescope import export_gradescope
+    from autograder.export.gradescope_run import SetupError
+
+    try:
+        path = export_gradescope(args.course, args.assignment, args.out)
+    except (AssignmentError, SetupError, ValueError, OSError) as exc:
+        return _fail("gradescope", exc)
+    print(f"wrote {path}\nupload it as the autograder of a Gradescope programming assignment "
+          f"(it holds the hidden tests and the reference: keep it private)")
+    return 0
+
+
+def _otter(args) -> int:
+    from autograder.assignment import AssignmentError
+    from autograder.engine import GraderError
+    from autograder.export.otter import ExportError, export_otter
+
+    try:
+        path = export_otter(args.course, args.assignment, args.out)
+    except (AssignmentError, GraderError, ExportError, OSError) as exc:
+        return _fail("otter", exc)
+    print(f"wrote {path}\nnext: otter assign {path} {path.parent / 'dist'}   (student and autograder "
+          f"notebooks, and the autograder zip for otter run / Gradescope)")
+    return 0
+
+
+def _grades(args) -> int:
+    from autograder.export.lms import ExportError, export_grades
+
+    try:
+        r = export_grades(args.out, args.format, args.roster, args.item, args.to)
+    except (ExportError, OSError) as exc:
+        return _fail("grades", exc)
+    for w in r.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    print(f"wrote {r.path} ({r.rows} students)")
+    return 0

@@ -1,0 +1,155 @@
+"""Gradescope's autograder zip: ``autograder export gradescope hw07 --out DIR`` writes
+``DIR/hw07-gradescope.zip``.
+
+Gradescope unpacks the zip into ``/autograder/source``, runs ``setup.sh`` once (as root) to build the
+image, then for every submission runs ``run_autograder``, which must leave
+``/autograder/results/results.json``. The zip holds:
+
+- ``setup.sh``: finds a Python >= 3.11 (installs one with apt when there is none), and installs the
+  grader's own dependencies (``requirements.txt``, read from this package's metadata) into a venv
+  under the root -- unless the interpreter already has them, which is how the tests run it;
+- ``run_autograder``: ``python -m autograder.export.gradescope_run`` on the submission;
+- ``autograder/``: this engine, as source; ``course/assignments/<name>/`` and
+  ``course/reference/<name>/``: the assignment, its reference and hidden tests. The zip is for the
+  instructor's Gradescope account only; ``solutions/`` is never included.
+
+The root is ``/autograder`` unless ``AUTOGRADER_ROOT`` says otherwise. The zip is deterministic
+(sorted entries, fixed times and modes), like the student bundle.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import re
+import tempfile
+import tomllib
+import zipfile
+from pathlib import Path
+
+from autograder.assignment import find_assignment
+from autograder.export.gradescope_run import settings
+
+SKIP_DIRS = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache", ".ipynb_checkpoints"})
+SKIP_SUFFIXES = (".pyc", ".pyo", ".tmp")
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+SETUP_SH = r"""#!/usr/bin/env bash
+# Gradescope runs this once, as root, to build the autograder image (see run_autograder).
+# It picks a Python >= 3.11 and makes sure the grader's dependencies (requirements.txt) are there:
+# already installed -> nothing to do; otherwise a venv under $ROOT/venv (apt-get only when needed).
+set -euo pipefail
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+SOURCE="$ROOT/source"
+PY=""
+for c in ${AUTOGRADER_PYTHON:-} python3 python3.13 python3.12 python3.11; do
+  if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    PY="$(command -v "$c")"; break
+  fi
+done
+if [ -z "$PY" ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11 python3.11-venv
+  PY="$(command -v python3.11)"
+fi
+has_requirements() {  # every requirement's distribution is installed for "$1"
+  "$1" - "$SOURCE/requirements.txt" <<'EOF'
+import importlib.metadata, re, sys
+for line in open(sys.argv[1]):
+    name = re.split(r"[\s<>=!~;\[]", line.strip(), maxsplit=1)[0]
+    if name:
+        importlib.metadata.version(name)  # PackageNotFoundError: missing
+EOF
+}
+if has_requirements "$PY" 2>/dev/null; then
+  echo "setup.sh: $PY already has what grading needs"
+else
+  "$PY" -m venv "$ROOT/venv" 2>/dev/null || {
+    minor="$("$PY" -c 'import sys; print(sys.version_info[1])')"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "python3.$minor-venv"
+    "$PY" -m venv "$ROOT/venv"
+  }
+  PY="$ROOT/venv/bin/python"
+  "$PY" -m pip install --quiet --upgrade pip
+  "$PY" -m pip install --quiet -r "$SOURCE/requirements.txt"
+fi
+echo "$PY" > "$SOURCE/python"
+"$PY" -c "import sys; sys.path.insert(0, '$SOURCE'); import autograder.grading" \
+  && echo "setup.sh: the grader imports with $PY"
+"""
+
+RUN_AUTOGRADER = r"""#!/usr/bin/env bash
+# Gradescope runs this for every submission: grade $ROOT/submission into $ROOT/results/results.json.
+set -euo pipefail
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+SOURCE="$ROOT/source"
+PY="${AUTOGRADER_PYTHON:-$(cat "$SOURCE/python" 2>/dev/null || echo python3)}"
+export PYTHONPATH="$SOURCE${PYTHONPATH:+:$PYTHONPATH}"  # the engine vendored in the zip comes first
+export AUTOGRADER_ROOT="$ROOT"
+exec "$PY" -m autograder.export.gradescope_run --root "$ROOT" --assignment "@ASSIGNMENT@"
+"""
+
+
+def requirements() -> list[str]:
+    """The engine's runtime dependencies (its package metadata; else the pyproject beside it)."""
+    try:
+        reqs = importlib.metadata.requires("autograder") or []
+    except importlib.metadata.PackageNotFoundError:
+        pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+        reqs = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
+    return [r for r in reqs if not re.search(r"extra\s*==", r)]
+
+
+def _files(folder: Path, prefix: str) -> list[tuple[str, Path]]:
+    """(archive name, path) of every file under ``folder``, minus caches; refuses symbolic links."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        for name in sorted(dirnames + filenames):
+            if (here / name).is_symlink():
+                raise ValueError(f"refusing to pack a symbolic link: {here / name}")
+        for name in sorted(filenames):
+            if not name.endswith(SKIP_SUFFIXES) and name != ".DS_Store":
+                out.append((f"{prefix}/{(here / name).relative_to(folder).as_posix()}", here / name))
+    return out
+
+
+def _info(arcname: str, executable: bool = False) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(arcname, date_time=_FIXED_TIME)
+    info.create_system = 3  # Unix: the modes below are honoured
+    info.external_attr = (0o100755 if executable else 0o100644) << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def export_gradescope(course_root: Path, name: str, out_dir: Path) -> Path:
+    """Write ``out_dir/<name>-gradescope.zip``; returns its path."""
+    course_root = Path(course_root)
+    a, secrets = find_assignment(course_root, name)  # AssignmentError when unknown or incomplete
+    settings(a.folder / "assignment.toml")  # a bad [gradescope] table fails here, not on Gradescope
+    engine = Path(__file__).resolve().parents[1]  # the autograder package that is running
+    entries = (_files(engine, "autograder") + _files(a.folder, f"course/assignments/{name}")
+               + _files(secrets.reference.parent, f"course/reference/{name}"))
+    generated = {
+        "setup.sh": (SETUP_SH, True),
+        "run_autograder": (RUN_AUTOGRADER.replace("@ASSIGNMENT@", name), True),
+        "requirements.txt": ("\n".join(requirements()) + "\n", False),
+    }
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{name}-gradescope.zip"
+    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".zip.tmp")
+    try:
+        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as z:
+            for arcname, (text, executable) in sorted(generated.items()):
+                z.writestr(_info(arcname, executable), text.encode("utf-8"), compresslevel=9)
+            for arcname, path in sorted(entries):
+                z.writestr(_info(arcname), path.read_bytes(), compresslevel=9)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,154 @@
+"""Inside Gradescope's container: grade ``ROOT/submission`` into ``ROOT/results/results.json``.
+
+``run_autograder`` (from ``autograder export gradescope``) calls ``python -m
+autograder.export.gradescope_run --root ROOT --assignment NAME`` with the engine, the assignment and
+its hidden tests under ``ROOT/source``. The submission is graded exactly as ``autograder grade``
+grades one student (same vetting, same isolated worker, same results.json), then adapted:
+
+- ``output`` is the student's feedback (Markdown), ``visibility`` comes from the assignment's
+  ``[gradescope]`` table, and each test is shown no earlier than that table's ``test_visibility``
+  and its own ``visibility`` marker allow;
+- ``submission_metadata.json``'s ``created_at`` (the submission time) is passed to the late policy
+  when this grader has one, and is recorded in ``extra_data`` with Gradescope's due dates either way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+# Gradescope's visibility values, from shown soonest to never shown.
+VISIBILITY = ("visible", "after_due_date", "after_published", "hidden")
+FOLDER = "submission"  # the student's folder while grading, when their id cannot name a folder
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}")
+
+
+class SetupError(Exception):
+    """The autograder zip is broken (not the student's fault): results.json says so."""
+
+
+def settings(assignment_toml: Path) -> dict[str, str]:
+    """The ``[gradescope]`` table: ``visibility`` and ``test_visibility`` (both default visible)."""
+    data = tomllib.loads(Path(assignment_toml).read_text(encoding="utf-8")).get("gradescope", {})
+    out = {}
+    for key in ("visibility", "test_visibility"):
+        value = data.get(key, "visible")
+        if value not in VISIBILITY:
+            raise SetupError(f"{assignment_toml}: [gradescope] {key} = {value!r}; use one of "
+                             f"{', '.join(VISIBILITY)}")
+        out[key] = value
+    return out
+
+
+def stricter(a: str, b: str) -> str:
+    """The later of two visibilities (a test marked hidden stays hidden whatever the default)."""
+    return max(a, b, key=lambda v: VISIBILITY.index(v) if v in VISIBILITY else 0)
+
+
+def read_metadata(path: Path) -> dict:
+    """What we use from submission_metadata.json (all optional: a missing file is no error)."""
+    try:
+        meta = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    assignment = meta.get("assignment") or {}
+    users = meta.get("users") or [{}]
+    user = users[0] if isinstance(users[0], dict) else {}
+    return {
+        "student_id": str(user.get("sid") or user.get("email") or user.get("id") or ""),
+        "gradescope_submission_id": meta.get("id"),
+        "submitted_at": meta.get("created_at") or "",
+        "due_date": assignment.get("due_date") or "",
+        "late_due_date": assignment.get("late_due_date") or "",
+    }
+
+
+def _late(submitted_at: str, due: str) -> bool | None:
+    """Submitted after Gradescope's due date (None when either time is unknown)."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(submitted_at) > datetime.fromisoformat(due)
+    except (TypeError, ValueError):
+        return None
+
+
+def grade(root: Path, assignment: str) -> dict:
+    """The results.json document for the submission under ``root``."""
+    from autograder.assignment import find_assignment
+    from autograder.grading import grade_class
+    from autograder.render.gradescope import to_gradescope
+
+    t0 = time.monotonic()
+    course = root / "source" / "course"
+    a, _ = find_assignment(course, assignment)
+    conf = settings(a.folder / "assignment.toml")
+    meta = read_metadata(root / "submission_metadata.json")
+    with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
+        subs, out = Path(tmp) / "submissions", Path(tmp) / "out"
+        sid = meta.get("student_id", "")
+        folder = sid if _SAFE_ID.fullmatch(sid) and not sid.lower().endswith((".py", ".zip")) else FOLDER
+        shutil.copytree(root / "submission", subs / folder, symlinks=True)
+        kwargs = {}
+        if meta.get("submitted_at") and "submitted_at" in inspect.signature(grade_class).parameters:
+            kwargs["submitted_at"] = {folder: meta["submitted_at"]}  # the late policy applies it
+        cr = grade_class(subs, course, assignment, out, jobs=1, progress=False, **kwargs)
+        r = cr.results[0]
+        feedback = (out / folder / "feedback.md").read_text(encoding="utf-8")
+    doc = to_gradescope(r)
+    doc["execution_time"] = round(time.monotonic() - t0, 3)
+    doc["output"] = feedback
+    doc["output_format"] = "md"
+    doc["visibility"] = conf["visibility"]
+    doc["stdout_visibility"] = "hidden"
+    for t in doc["tests"]:
+        t["visibility"] = stricter(t.get("visibility", "visible"), conf["test_visibility"])
+    x = doc["extra_data"]
+    x["student_id"] = meta.get("student_id") or x["student_id"]
+    x.setdefault("submitted_at", "")
+    x["gradescope"] = {k: meta.get(k) for k in ("gradescope_submission_id", "submitted_at", "due_date",
+                                                  "late_due_date")}
+    x["gradescope"]["late"] = _late(meta.get("submitted_at", ""), meta.get("due_date", ""))
+    x["late_policy_applied"] = bool(kwargs) and getattr(a, "late", None) is not None
+    if not x["submitted_at"]:
+        x["submitted_at"] = meta.get("submitted_at", "")
+    return doc
+
+
+def failure(why: str) -> dict:
+    """results.json when the grader cannot run: 0 points, and a message for the TA and student."""
+    return {"score": 0, "output": f"The autograder could not run ({why}); this is not your fault: "
+                                  f"tell your TA.", "tests": [], "extra_data": {"error": why}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="gradescope_run", description=__doc__.splitlines()[0])
+    p.add_argument("--root", type=Path, default=Path(os.environ.get("AUTOGRADER_ROOT", "/autograder")))
+    p.add_argument("--assignment", required=True)
+    args = p.parse_args(argv)
+    results = args.root / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    code = 0
+    try:
+        doc = grade(args.root, args.assignment)
+    except Exception as exc:  # noqa: BLE001 - Gradescope must get a results.json whatever happens
+        doc, code = failure(f"{type(exc).__name__}: {exc}"), 1
+        print(f"gradescope_run: {type(exc).__name__}: {exc}", file=sys.stderr)
+    tmp = results / ".results.json.tmp"
+    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(results / "results.json")
+    print(f"score {doc.get('score')} of {doc.get('extra_data', {}).get('max_score', '?')}")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
