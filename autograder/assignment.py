@@ -6,6 +6,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.late import LatePolicy, parse_policy
+
 
 class AssignmentError(Exception):
     """The assignment cannot be found or its description is wrong (a grader misconfiguration)."""
@@ -27,6 +29,7 @@ class Assignment:
     files: dict[str, tuple[str, ...]]  # student file -> functions it defines
     exercises: tuple[Exercise, ...]  # in grade-column order
     call_timeout: float = 2.0
+    late: LatePolicy | None = None  # the ``[late]`` table: due date and penalty rule
 
     @property
     def public_tests(self) -> Path:
@@ -85,9 +88,12 @@ def load_assignment(folder: Path) -> Assignment:
             files=files,
             exercises=exercises,
             call_timeout=float(data.get("call_timeout", 2.0)),
+            late=parse_policy(data["late"], f"{toml} [late]") if "late" in data else None,
         )
     except KeyError as exc:
         raise AssignmentError(f"{toml}: missing key {exc}") from None
+    except ValueError as exc:  # the [late] table
+        raise AssignmentError(str(exc)) from None
 
 
 def find_assignment(course_root: Path, name: str) -> tuple[Assignment, Secrets]:

@@ -43,10 +43,22 @@ class SubmissionResult:
     assignment_hash: str = ""  # hash of the assignment, reference and hidden tests
     execution_time: float = 0.0  # the one timing field; kept out of determinism checks
     error: str = ""  # set when the grader itself could not grade this submission
+    # The late policy (autograder.late): the time it was applied from ("" = unknown, counted as on time),
+    # the due date ("" = no policy), started days late after the grace period, points taken off.
+    submitted_at: str = ""
+    due: str = ""
+    late_days: int = 0
+    late_penalty: float = 0.0
+
+    @property
+    def raw_score(self) -> float:
+        """Points the tests gave, before the late penalty."""
+        return round(sum(e.score for e in self.exercises), 6)
 
     @property
     def score(self) -> float:
-        return round(sum(e.score for e in self.exercises), 6)
+        """The final score: raw score minus the late penalty."""
+        return round(self.raw_score - self.late_penalty, 6)
 
     @property
     def max_score(self) -> float:

@@ -1,4 +1,8 @@
-"""grades.csv: student_id, score, max_score, then one column per exercise id, in order."""
+"""grades.csv: student_id, score, max_score, then one column per exercise id, in order.
+
+``score`` is the final score. After the exercise columns: ``raw_score`` (before the late penalty),
+``late_penalty`` (points taken off), ``late_days`` and ``submitted_at`` ("" when unknown).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import io
 from collections.abc import Iterable
 
 from autograder.results import SubmissionResult
+
+LATE_COLUMNS = ("raw_score", "late_penalty", "late_days", "submitted_at")  # after the exercises
 
 
 def fmt(x: float) -> str:
@@ -17,9 +23,10 @@ def fmt(x: float) -> str:
 def grades_csv(results: Iterable[SubmissionResult], exercise_ids: list[str]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["student_id", "score", "max_score", *exercise_ids])
+    w.writerow(["student_id", "score", "max_score", *exercise_ids, *LATE_COLUMNS])
     for r in sorted(results, key=lambda r: r.student_id):
         by_id = {e.id: e.score for e in r.exercises}
         w.writerow([r.student_id, fmt(r.score), fmt(r.max_score),
-                    *(fmt(by_id.get(i, 0.0)) for i in exercise_ids)])
+                    *(fmt(by_id.get(i, 0.0)) for i in exercise_ids),
+                    fmt(r.raw_score), fmt(r.late_penalty), r.late_days, r.submitted_at])
     return buf.getvalue()

@@ -39,6 +39,11 @@ def to_gradescope(r: SubmissionResult) -> dict:
             "submission_hash": r.submission_hash,
             "assignment_hash": r.assignment_hash,
             "error": r.error,
+            "raw_score": r.raw_score,  # ``score`` above is the final score: raw minus the late penalty
+            "late_penalty": r.late_penalty,
+            "late_days": r.late_days,
+            "submitted_at": r.submitted_at,
+            "due": r.due,
         },
     }
 
@@ -62,5 +67,6 @@ def from_gradescope(doc: dict) -> SubmissionResult:
         exercises=tuple(ExerciseScore(*e) for e in x["exercises"]), notes=tuple(x["notes"]),
         layers=tuple(x["isolation_layers"]), submission_hash=x["submission_hash"],
         assignment_hash=x["assignment_hash"], execution_time=doc.get("execution_time", 0.0),
-        error=x.get("error", ""),
+        error=x.get("error", ""), submitted_at=x.get("submitted_at", ""), due=x.get("due", ""),
+        late_days=x.get("late_days", 0), late_penalty=x.get("late_penalty", 0.0),
     )
