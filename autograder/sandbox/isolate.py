@@ -77,7 +77,7 @@ def confine(limits: Limits, folder: Path | None = None,
         layers.append("no-new-privs")
     except OSError:
         pass
-    read_only = ([Path(folder)] if folder is not None else []) + landlock.python_paths()
+    read_only = ([Path(folder)] if folder is not None else []) + list(landlock.python_paths())
     rules = landlock.prepare(read_only) if "no-new-privs" in layers else None
     if ids is not None and identity.can_drop():
         try:

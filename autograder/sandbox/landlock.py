@@ -8,6 +8,7 @@ restricts the process.
 
 from __future__ import annotations
 
+import functools
 import os
 import site
 import stat
@@ -39,14 +40,15 @@ def abi() -> tuple[int, str]:
         return 0, why.get(exc.errno, str(exc))
 
 
-def python_paths() -> list[Path]:
+@functools.cache
+def python_paths() -> tuple[Path, ...]:
     """What the interpreter and its packages need to read: prefixes, site-packages, autograder."""
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
              *site.getsitepackages(), str(Path(__file__).resolve().parents[1])}
     user = site.getusersitepackages() if site.ENABLE_USER_SITE else None
     if user:
         paths.add(user)
-    return sorted(Path(p) for p in paths if p and Path(p).resolve() != Path("/"))
+    return tuple(sorted(Path(p) for p in paths if p and Path(p).resolve() != Path("/")))
 
 
 @dataclass

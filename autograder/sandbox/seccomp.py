@@ -4,13 +4,19 @@ Built with libseccomp (through its Python binding ``seccomp`` where the system h
 API-compatible ``pyseccomp``). Denied calls fail with EPERM, so Python raises a clean
 ``PermissionError`` in the student's code; ``clone3`` fails with ENOSYS so that the C library
 falls back to ``clone``, where the flags can be inspected: threads (CLONE_THREAD) are allowed,
-processes are not. System calls of a foreign architecture (32-bit calls on x86-64) kill the worker.
+processes are not. No signal can be sent at all (a worker has no one to signal). System calls of a
+foreign architecture (32-bit calls on x86-64) kill the worker.
+
+The filter is the same for every worker, so it is compiled to BPF once (in the zygote, before any
+fork: ``compiled()``) and each worker installs the program with one ``prctl``.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+
+from autograder.sandbox import syscalls
 
 CLONE_THREAD = 0x00010000
 PR_SET_PDEATHSIG = 1
@@ -23,7 +29,7 @@ DENIED = (
     "fork", "vfork", "unshare", "setns", "io_uring_setup", "io_uring_enter", "io_uring_register",
     # no looking into or signalling other processes
     "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_open", "pidfd_getfd",
-    "pidfd_send_signal", "tkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
+    "pidfd_send_signal", "kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
     # nothing that changes the system or the limits
     "mount", "umount2", "pivot_root", "chroot", "setrlimit", "bpf", "perf_event_open",
     "userfaultfd", "keyctl", "add_key", "request_key", "mknod", "mknodat", "swapon", "swapoff",
@@ -69,10 +75,9 @@ def _in_status() -> bool:
         return False
 
 
-def build(pid: int | None = None):
-    """The filter for the worker ``pid`` (signals only to itself); not yet loaded."""
+def build():
+    """The libseccomp filter (not loaded)."""
     sc = binding()
-    pid = os.getpid() if pid is None else pid
     eperm = sc.ERRNO(errno.EPERM)
     f = sc.SyscallFilter(sc.ALLOW)
     for name in DENIED:
@@ -80,9 +85,6 @@ def build(pid: int | None = None):
     # clone: threads only. clone3 hides its flags in memory: ENOSYS makes libc fall back to clone.
     _add(f, eperm, "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_THREAD, 0))
     _add(f, sc.ERRNO(errno.ENOSYS), "clone3")
-    # signals: only to itself
-    _add(f, eperm, "kill", sc.Arg(0, sc.NE, pid))
-    _add(f, eperm, "tgkill", sc.Arg(0, sc.NE, pid))
     # limits can be read, not changed; the parent-death signal stays
     _add(f, eperm, "prlimit64", sc.Arg(2, sc.NE, 0))
     _add(f, eperm, "prctl", sc.Arg(0, sc.EQ, PR_SET_PDEATHSIG))
@@ -96,10 +98,37 @@ def _add(f, action, name: str, *args) -> None:
         pass  # not a system call of this architecture
 
 
+_PROGRAM: bytes | None = None
+
+
+def compiled() -> bytes:
+    """The filter as a BPF program (built once per process); raises ImportError or OSError."""
+    global _PROGRAM
+    if _PROGRAM is None:
+        fd = os.memfd_create("autograder-seccomp", os.MFD_CLOEXEC)
+        try:
+            build().export_bpf(_Fd(fd))
+            os.lseek(fd, 0, os.SEEK_SET)
+            _PROGRAM = os.read(fd, 1 << 20)
+        finally:
+            os.close(fd)
+    return _PROGRAM
+
+
+class _Fd:
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def fileno(self) -> int:
+        return self.fd
+
+
 def install() -> bool:
-    """Load the filter into this process (irreversible); False when seccomp is unavailable."""
+    """Put the filter on this process (irreversible); False when seccomp is unavailable."""
     try:
-        build().load()
-    except (ImportError, OSError):
+        program = compiled()
+        syscalls.prctl(syscalls.PR_SET_NO_NEW_PRIVS, 1)
+        syscalls.seccomp_set_filter(program)
+    except (ImportError, OSError, AttributeError):
         return False
     return True

@@ -1,7 +1,8 @@
 """The Linux system calls the sandbox needs that Python 3.11 does not wrap: the one ctypes module.
 
-``prctl``, ``unshare`` and the three Landlock calls. Each raises ``OSError`` (with the errno the
-kernel gave) on failure, and ``OSError(ENOSYS)`` where there is no C library to call through.
+``prctl`` (and installing a seccomp program with it), ``unshare`` and the three Landlock calls.
+Each raises ``OSError`` (with the errno the kernel gave) on failure, and ``OSError(ENOSYS)`` where
+there is no C library to call through.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import sys
 # prctl(2)
 PR_SET_PDEATHSIG = 1
 PR_GET_PDEATHSIG = 2
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
 PR_SET_NO_NEW_PRIVS = 38
 PR_GET_NO_NEW_PRIVS = 39
 
@@ -36,6 +39,12 @@ class RulesetAttr(ctypes.Structure):
 
     _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
                 ("scoped", ctypes.c_uint64)]
+
+
+class SockFprog(ctypes.Structure):
+    """struct sock_fprog: a classic BPF program (seccomp filters are written in it)."""
+
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
 class PathBeneathAttr(ctypes.Structure):
@@ -73,6 +82,15 @@ def _check(result: int, what: str) -> int:
 
 def prctl(option: int, arg2: int = 0, arg3: int = 0, arg4: int = 0, arg5: int = 0) -> int:
     return _check(libc().prctl(option, arg2, arg3, arg4, arg5), "prctl")
+
+
+def seccomp_set_filter(program: bytes) -> None:
+    """Install a compiled seccomp BPF program (8 bytes per instruction) on this thread."""
+    if not program or len(program) % 8:
+        raise OSError(errno.EINVAL, "not a BPF program")
+    buf = ctypes.create_string_buffer(program, len(program))
+    prog = SockFprog(len(program) // 8, ctypes.addressof(buf))
+    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(prog))
 
 
 def unshare(flags: int) -> None:

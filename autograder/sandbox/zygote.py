@@ -21,32 +21,43 @@ import numpy.linalg  # noqa: F401
 import numpy.random  # noqa: F401
 
 from autograder import protocol
-from autograder.sandbox import identity, isolate, seccomp, worker
+from autograder.sandbox import identity, isolate, landlock, seccomp, worker
 
-# numpy's lazily loaded parts, and the standard library an exercise's code may reasonably use.
+# numpy's lazily loaded parts, and the standard library an exercise's code may reasonably use
+# (a module missing here fails to import in a worker that runs as its own uid).
 PRELOAD = (
     "numpy.fft", "numpy.polynomial", "numpy.ma", "numpy.testing", "numpy.lib.stride_tricks",
     "numpy.lib.recfunctions", "numpy.char", "numpy.rec", "numpy.strings", "numpy.emath",
     "numpy.ctypeslib", "numpy.dtypes", "numpy.exceptions",
     "math", "cmath", "random", "statistics", "fractions", "decimal", "numbers", "itertools",
     "functools", "operator", "collections", "collections.abc", "heapq", "bisect", "copy",
-    "dataclasses", "typing", "enum", "string", "re", "time", "warnings", "traceback", "linecache",
-    "textwrap", "contextlib", "struct", "array", "threading", "queue", "json", "pprint",
-    "unittest", "encodings.ascii", "encodings.latin_1", "encodings.utf_16", "encodings.utf_32",
+    "dataclasses", "typing", "types", "enum", "abc", "string", "re", "time", "datetime",
+    "warnings", "traceback", "linecache", "inspect", "textwrap", "pprint", "difflib",
+    "contextlib", "weakref", "gc", "struct", "array", "threading", "queue", "json", "csv",
+    "pickle", "io", "os", "glob", "fnmatch", "pathlib", "shutil", "tempfile", "hashlib",
+    "base64", "secrets", "platform", "signal", "resource", "socket", "select", "subprocess",
+    "ctypes", "ctypes.util", "importlib.util", "unittest", "unicodedata", "stringprep",
+    "encodings.idna", "encodings.ascii", "encodings.latin_1", "encodings.utf_16",
+    "encodings.utf_32",
 )
 
 
 def preload() -> None:
-    """Import what a worker may need after its uid is dropped; and load libseccomp."""
+    """Import what a worker may need after its uid is dropped; compile the seccomp filter."""
     for name in PRELOAD:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a module this Python lacks is simply not preloaded
             pass
+    _compile_seccomp()
+
+
+def _compile_seccomp() -> None:
+    landlock.python_paths()  # computed once, here, not in every worker
     try:
-        seccomp.binding()
-    except ImportError:
-        pass
+        seccomp.compiled()
+    except (ImportError, OSError):
+        pass  # the worker reports the layer absent
 
 
 def _run_worker(spec: dict, fd: int) -> None:
@@ -66,10 +77,7 @@ def worker_main(spec_json: str) -> None:
     if spec.get("ids"):
         preload()
     else:
-        try:
-            seccomp.binding()
-        except ImportError:
-            pass
+        _compile_seccomp()
     try:
         _run_worker(spec, int(spec["fd"]))
     finally:
