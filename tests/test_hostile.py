@@ -1,0 +1,238 @@
+"""Hostile submissions against the real grader: one batch, every attack, nothing gained.
+
+``tests/hostile/<case>/`` holds the plain solution with one hostile part and ``expected.toml``
+(``lose``: the exercises that may lose points). All cases and the plain solution are graded in
+ONE ``grade_class`` batch with two grading processes, against the real hidden tests. Asserted:
+the batch finishes in bounded time; every exercise not in ``lose`` scores exactly as the plain
+solution (test by test); each exercise in ``lose`` loses points (a hostile "pass" is a failure of
+the platform); nothing outside the workers' scratch space changes (the course's secret folders,
+the results folder beyond the grader's own files, a canary in /tmp, files the attacks aim at);
+no connection reaches the loopback listener the network attack is pointed at.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import sys
+import threading
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from autograder.grading import ClassResult, grade_class
+
+ROOT = Path(__file__).resolve().parents[1]
+HOSTILE = ROOT / "tests" / "hostile"
+HIDDEN = ROOT / "reference" / "hw07" / "tests"
+CASES = sorted(p.name for p in HOSTILE.iterdir() if (p / "expected.toml").is_file())
+SOLUTION = "plain_solution"
+BOUND_SECONDS = 120.0
+# Files the attacks try to create outside their scratch space (besides results.json anywhere).
+TARGETS = ["/tmp/autograder-hostile-big.bin", "/tmp/autograder-hostile-results.json",
+           "/tmp/autograder-hostile-thread.json", "/tmp/autograder-hostile-pwned", "/tmp/results.json",
+           "/dev/shm/autograder-hostile-big.bin", os.path.expanduser("~/autograder-hostile-big.bin"),
+           os.path.expanduser("~/results.json")]
+
+pytestmark = [
+    pytest.mark.skipif(sys.platform != "linux", reason="the hostile suite needs the Linux sandbox"),
+    pytest.mark.skipif(not any(HIDDEN.glob("test_*.py")),
+                       reason=f"the hidden tests ({HIDDEN}) are not there yet"),
+]
+
+
+def expected(case: str) -> dict:
+    return tomllib.loads((HOSTILE / case / "expected.toml").read_text(encoding="utf-8"))
+
+
+def tree_digest(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
+    """{relative path: sha256} of every file under ``folder`` (caches and ``skip`` left out)."""
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder)
+        if p.is_file() and "__pycache__" not in rel.parts and not (rel.parts and rel.parts[0] in skip):
+            out[str(rel)] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def assemble(subs: Path, listener: Listener) -> None:
+    """The batch: the plain solution (markers removed) and a copy of every case."""
+    sol = subs / SOLUTION
+    sol.mkdir(parents=True)
+    for f in sorted((ROOT / "solutions" / "hw07").glob("*.py")):
+        lines = f.read_text(encoding="utf-8").splitlines(keepends=True)
+        sol.joinpath(f.name).write_text("".join(
+            x for x in lines if x.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")))
+    for case in CASES:
+        dest = subs / case
+        dest.mkdir()
+        for f in sorted((HOSTILE / case).iterdir()):
+            if f.is_file():
+                text = f.read_text(encoding="utf-8").replace("@CANARY_PORT@", str(listener.port))
+                text = text.replace("@CANARY_UNIX@", listener.name)
+                dest.joinpath(f.name).write_text(text, encoding="utf-8")
+
+
+class Listener:
+    """A TCP listener on loopback and an abstract unix socket; counts who reaches them."""
+
+    def __init__(self):
+        self.name = f"autograder-hostile-canary-{os.getpid()}"
+        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self.tcp.bind(("127.0.0.1", 0))
+            self.tcp.listen(16)
+            self.unix.bind("\0" + self.name)
+            self.unix.listen(16)
+        except OSError:
+            self.close()
+            raise
+        self.port = self.tcp.getsockname()[1]
+        self.reached: list[str] = []
+        self.threads = [threading.Thread(target=self._accept, args=(s, n), daemon=True)
+                        for s, n in ((self.tcp, "tcp"), (self.unix, "unix"))]
+        for t in self.threads:
+            t.start()
+
+    def _accept(self, s: socket.socket, name: str) -> None:
+        while True:
+            try:
+                conn, _ = s.accept()
+            except OSError:
+                return
+            self.reached.append(name)
+            conn.close()
+
+    def close(self) -> None:
+        for s in (self.tcp, self.unix):
+            try:
+                s.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
+            except OSError:
+                pass
+            s.close()
+
+
+@dataclass
+class Batch:
+    result: ClassResult
+    out: Path
+    seconds: float
+    before: dict
+    after: dict
+    reached: list[str]
+
+    def of(self, student: str):
+        return next(r for r in self.result.results if r.student_id == student)
+
+
+def snapshot(out: Path, canary: Path) -> dict:
+    return {
+        "course": {d: tree_digest(ROOT / d) for d in ("reference", "solutions", "assignments")},
+        "hostile": tree_digest(HOSTILE),
+        "canary": canary.read_bytes(),
+        "targets": {t: os.path.lexists(t) for t in TARGETS},
+    }
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory) -> Batch:
+    tmp = tmp_path_factory.mktemp("hostile")
+    subs, out = tmp / "subs", tmp / "out"
+    listener = Listener()
+    canary = Path(f"/tmp/autograder-canary-{os.getpid()}.txt")
+    canary.write_text("nobody writes here\n")
+    try:
+        assemble(subs, listener)
+        before = snapshot(out, canary)
+        t0 = time.monotonic()
+        result = grade_class(subs, ROOT, "hw07", out, jobs=2, progress=False)
+        seconds = time.monotonic() - t0
+        time.sleep(0.5)  # a thread that acts after the return would have acted by now
+        after = snapshot(out, canary)
+    finally:
+        listener.close()
+        canary.unlink(missing_ok=True)
+    print(f"\nhostile batch: {len(CASES)} hostile cases + the plain solution in {seconds:.1f} s")
+    return Batch(result, out, seconds, before, after, list(listener.reached))
+
+
+def test_the_batch_finishes_within_its_bound(batch):
+    print(f"batch time {batch.seconds:.1f} s (bound {BOUND_SECONDS:g} s)")
+    assert batch.seconds < BOUND_SECONDS
+    assert len(batch.result.results) == len(CASES) + 1
+    assert not [r.student_id for r in batch.result.results if r.error]
+
+
+def test_the_plain_solution_gets_full_marks_inside_the_full_stack(batch):
+    sol = batch.of(SOLUTION)
+    assert sol.tests and all(t.passed for t in sol.tests), [t.name for t in sol.tests if not t.passed]
+    assert sol.score == sol.max_score
+    assert "fd-hygiene" in sol.layers
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_hostile_case_loses_only_its_own_points(batch, case):
+    lose = set(expected(case)["lose"])
+    sol, r = batch.of(SOLUTION), batch.of(case)
+    assert not r.error
+    assert set(r.layers) == set(sol.layers)
+    by_id = {e.id: e for e in sol.exercises}
+    assert lose <= set(by_id), f"{case}: expected.toml names unknown exercises"
+    for e in r.exercises:
+        if e.id in lose:
+            assert e.score < by_id[e.id].max_score, f"{case}: {e.id} kept its points"
+        else:
+            assert e.score == by_id[e.id].score, f"{case}: {e.id} scored {e.score}"
+    theirs = {t.nodeid: t.status for t in r.tests if t.exercise not in lose}
+    ours = {t.nodeid: t.status for t in sol.tests if t.exercise not in lose}
+    assert theirs == ours
+
+
+def test_nothing_outside_the_scratch_space_changed(batch):
+    before, after = batch.before, batch.after
+    for folder, digest in before["course"].items():
+        assert after["course"][folder] == digest, f"{folder}/ changed during the batch"
+    assert after["hostile"] == before["hostile"]
+    assert after["canary"] == before["canary"]
+    created = [t for t, there in after["targets"].items() if there and not before["targets"][t]]
+    assert not created, f"attacks wrote outside their scratch space: {created}"
+
+
+def test_the_results_folder_holds_only_the_graders_files(batch):
+    ids = {r.student_id for r in batch.result.results}
+    for p in sorted(batch.out.rglob("*")):
+        rel = p.relative_to(batch.out)
+        if rel.parts[0].startswith("."):
+            continue  # the engine's own work space
+        if p.is_file():
+            assert rel.as_posix() == "grades.csv" or (
+                len(rel.parts) == 2 and rel.parts[0] in ids
+                and rel.parts[1] in ("results.json", "feedback.md")), f"unexpected file {rel}"
+    for sid in ids:
+        doc = json.loads((batch.out / sid / "results.json").read_text(encoding="utf-8"))
+        assert doc["extra_data"]["student_id"] == sid  # written by the grader, not forged
+
+
+def test_no_connection_reached_the_loopback_listeners(batch):
+    assert batch.reached == []
+
+
+def test_attack_outcomes(batch):
+    """The table attack -> outcome (printed with -s; kept as a test so it never goes stale)."""
+    sol = batch.of(SOLUTION)
+    full = {e.id: e.max_score for e in sol.exercises}
+    rows = []
+    for case in CASES:
+        exp, r = expected(case), batch.of(case)
+        kinds = sorted({t.kind for t in r.tests if t.exercise in exp["lose"] and not t.passed})
+        lost = ", ".join(f"{e.id} {e.score:g}/{full[e.id]:g}" for e in r.exercises
+                         if e.id in exp["lose"])
+        rows.append(f"{case:<22} {lost:<48} {'/'.join(kinds)}")
+    print("\n" + "\n".join(rows))
+    assert len(rows) >= 25
