@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint assignments release bench clean
+.PHONY: install demo test lint assignments release bench clean browser
 
 install: $(STAMP)
 
@@ -18,9 +18,24 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/python -m autograder.demo --course . --assignment hw07 --out reports/hw07
 
-test: install
+test: install browser
 	$(BIN)/ruff check autograder tests bench
 	$(BIN)/python -m pytest
+
+# tests/test_report_browser.py opens the class report in Debian's Chromium (never a downloaded build).
+# Installed here when missing and we are root; otherwise a clear failure, never a silent skip.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the report's browser test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	      || { echo "make browser: apt-get install chromium failed" >&2; exit 1; }; \
+	  else \
+	    echo "make browser: $(CHROMIUM) is missing; the report's browser test needs it:" \
+	      "install Debian's chromium package as root (apt-get install chromium)" >&2; exit 1; \
+	  fi; \
+	fi
 
 # Speed and memory, measured against baselines taken in the same run (not part of `make test`).
 bench: install
