@@ -355,6 +355,24 @@ except OSError as e:
     assert (tmp_path / "big").stat().st_size <= 4096
 
 
+def test_a_missing_layer_is_left_out_and_reported_never_an_error():
+    got = in_child('''
+from autograder.sandbox import isolate, landlock, seccomp
+
+def missing():
+    raise ImportError("no libseccomp here")
+
+seccomp._PROGRAM = None
+seccomp.binding = missing
+landlock.abi = lambda: (0, "no Landlock here")
+print(seccomp.available()[0], seccomp.install())
+print(" ".join(isolate.confine(isolate.Limits())))''')
+    first, layers = got.splitlines()
+    assert first == "False False"
+    assert "seccomp" not in layers.split() and "landlock-fs" not in layers.split()
+    assert {"fd-hygiene", "new-session", "rlimit-cpu"} <= set(layers.split())
+
+
 # ------------------------------------------------------------------ the pieces
 
 

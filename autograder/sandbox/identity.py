@@ -12,6 +12,7 @@ Dropping the uid is final; everything the worker will ever import must be import
 
 from __future__ import annotations
 
+import grp
 import os
 import pwd
 import socket
@@ -35,12 +36,15 @@ def can_drop() -> bool:
     return hasattr(os, "setresuid") and os.geteuid() == 0
 
 
-def _taken_by_a_user(uid: int) -> bool:
-    try:
-        pwd.getpwuid(uid)
-        return True
-    except KeyError:
-        return False
+def _taken(ids: Ids) -> bool:
+    """Does a real user or group of this system already have these ids?"""
+    for lookup, value in ((pwd.getpwuid, ids.uid), (grp.getgrgid, ids.gid)):
+        try:
+            lookup(value)
+            return True
+        except KeyError:
+            pass
+    return False
 
 
 class Slot:
@@ -55,7 +59,7 @@ class Slot:
 
     def _claim(self) -> int:
         for i in range(SLOTS):
-            if _taken_by_a_user(BASE + i):
+            if _taken(ids_for(i)):
                 continue
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:

@@ -23,11 +23,11 @@ def _write(path: str, text: str) -> None:
 
 def new_network() -> tuple[str, ...]:
     """Move this process into a new network namespace; returns the layers that are now active."""
-    try:
-        syscalls.unshare(syscalls.CLONE_NEWNET)
-        return ("net-namespace",)
-    except OSError:
-        if os.geteuid() == 0:
+    if os.geteuid() == 0:
+        try:
+            syscalls.unshare(syscalls.CLONE_NEWNET)
+            return ("net-namespace",)
+        except OSError:
             return ()
     uid, gid = os.geteuid(), os.getegid()
     try:
