@@ -21,7 +21,7 @@ import pytest
 from autograder.cli import main
 from autograder.sandbox import identity, landlock, namespaces, seccomp, syscalls
 from autograder.sandbox.launch import SubprocessLauncher, ZygoteLauncher
-from autograder.sandbox.scratch import Scratch
+from autograder.sandbox.scratch import Scratch, sweep
 from autograder.student import WorkerStudent
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -415,6 +415,21 @@ def test_scratch_copies_python_files_only_and_no_links(tmp_path):
     finally:
         sc.close()
     assert not sc.base.exists()
+
+
+def test_scratch_bases_of_dead_processes_are_swept(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    stale = tmp_path / f"autograder-workers-{dead}-abc"
+    (stale / "w1").mkdir(parents=True)
+    (stale / "w1" / "a.py").write_text("")
+    os.chmod(stale / "w1", 0o500)
+    live = tmp_path / f"autograder-workers-{os.getpid()}-abc"
+    live.mkdir()
+    other = tmp_path / "autograder-workers-notapid"
+    other.mkdir()
+    sweep(tmp_path)
+    assert not stale.exists() and live.exists() and other.exists()
 
 
 def test_slots_are_claimed_once_and_freed():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+import weakref
 from pathlib import Path
 
 from autograder.sandbox.identity import Ids
@@ -20,13 +21,22 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_FILES = 64
 
 
+PREFIX = "autograder-workers-"
+
+
 class Scratch:
-    """A base folder (one per launcher) holding one folder per worker."""
+    """A base folder (one per launcher) holding one folder per worker.
+
+    Removed by ``close()``, else when the object is collected or the process exits; the base of
+    a process that was killed is removed by the next ``Scratch`` made on this machine.
+    """
 
     def __init__(self) -> None:
-        self.base = Path(tempfile.mkdtemp(prefix="autograder-workers-"))
+        sweep()
+        self.base = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
         os.chmod(self.base, 0o711)  # others may pass through, not list
         self.count = 0
+        self._finalizer = weakref.finalize(self, _rmtree, self.base)
 
     def stage(self, folder: Path, ids: Ids | None) -> Path:
         self.count += 1
@@ -67,7 +77,37 @@ class Scratch:
             _rmtree(path)
 
     def close(self) -> None:
-        _rmtree(self.base)
+        self._finalizer()
+
+
+def sweep(tmp: Path | None = None) -> None:
+    """Remove the scratch bases (of this user) whose process is gone."""
+    tmp = Path(tmp or tempfile.gettempdir())
+    try:
+        entries = list(os.scandir(tmp))
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry.name[len(PREFIX):].split("-", 1)[0]
+        if not entry.name.startswith(PREFIX) or not pid.isdigit():
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or _alive(int(pid)):
+                continue
+        except OSError:
+            continue
+        _rmtree(Path(entry.path))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _copy_regular(src: Path, dst: Path) -> None:
