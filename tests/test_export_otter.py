@@ -15,12 +15,14 @@ import nbformat
 import numpy as np
 import pytest
 
+from autograder.assignment import find_assignment
 from autograder.cli import main
+from autograder.engine import load_reference
 from autograder.export.otter import export_otter, literal, split_module
+from autograder.export.recording import record
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-HIDDEN_TOTAL = 100  # the hidden tests' points for hw07 (what autograder grade's max_score is)
 
 
 def otter(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -40,21 +42,27 @@ def assigned(tmp_path_factory) -> Path:
     return out
 
 
+def hidden_points() -> float:
+    """The hidden tests' points: the max_score of autograder grade."""
+    a, secrets = find_assignment(ROOT, "hw07")
+    return sum(t.result.max_score for t in record(secrets.hidden_tests, a, load_reference(secrets.reference)))
+
+
 def otter_score(assigned: Path, notebook: Path, name: str) -> tuple[float, float, dict]:
-    """otter run on ``notebook``: (score, max score, points per question)."""
+    """otter run on ``notebook``: (score, max score, {question: (score, max score)})."""
     [zip_path] = (assigned / "dist" / "autograder").glob("hw07-autograder_*.zip")
     out = assigned / f"run-{name}"
     out.mkdir()
     otter("run", "-a", str(zip_path), "-o", str(out), "--no-logo", str(notebook), cwd=assigned)
     doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    per = {t["name"]: t.get("score") for t in doc["tests"] if t.get("max_score")}
+    per = {t["name"]: (t.get("score"), t["max_score"]) for t in doc["tests"] if t.get("max_score")}
     score = sum(t.get("score") or 0 for t in doc["tests"])
     return score, sum(t.get("max_score") or 0 for t in doc["tests"]), per
 
 
 def test_solution_gets_full_marks(assigned):
     score, max_score, _ = otter_score(assigned, assigned / "dist" / "autograder" / "hw07.ipynb", "solution")
-    assert score == max_score == HIDDEN_TOTAL
+    assert score == max_score == hidden_points()
 
 
 def test_a_mutant_gets_less(assigned):
@@ -70,7 +78,8 @@ def test_a_mutant_gets_less(assigned):
     nbformat.write(nb, mutant)
     score, max_score, per = otter_score(assigned, mutant, "mutant")
     assert 0 < score < max_score
-    assert per["softmax"] < 11 and per["sigmoid"] == 11 and per["mul_backward"] == 9
+    got = {q: s == m for q, (s, m) in per.items()}
+    assert not got["softmax"] and got["sigmoid"] and got["mul_backward"] and got["sgd_step"]
 
 
 def test_the_student_notebook_has_no_solution_and_no_hidden_test(assigned):

@@ -73,7 +73,7 @@ class Export:
     path: Path
     unmatched_path: Path | None
     warnings: tuple[str, ...]
-    rows: int
+    rows: int  # students in the file
 
 
 def _key(header: str) -> str:
@@ -229,7 +229,8 @@ def export_grades(out: Path, fmt: str, roster: Path | None = None, item: str | N
         warnings.append(f"all of them are listed in {side_path}")
     else:
         side_path.unlink(missing_ok=True)  # a stale list from an earlier export would mislead
-    return Export(path, side, tuple(warnings), len(m.rows))
+    rows = len(m.rows) + (len(m.not_graded) + len(m.not_in_roster) if fmt == "csv" else 0)
+    return Export(path, side, tuple(warnings), rows)
 
 
 def _some(ids, n: int = 10) -> str:
