@@ -12,23 +12,37 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from autograder.assignment import find_assignment
 from autograder.cli import main
 from autograder.export.gradescope import export_gradescope
 from autograder.export.gradescope_run import settings, stricter
+from autograder.late import days_late, penalty_points
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = re.compile(r"^\s*#+\s*(BEGIN|END) SOLUTION.*\n", re.M)
-METADATA = {
-    "id": 98765,
-    "created_at": "2026-12-02T10:00:00.123456+03:00",
-    "assignment": {"due_date": "2026-12-01T23:59:00.000000+03:00", "late_due_date": None,
-                   "title": "hw07", "total_points": "100.0"},
-    "users": [{"email": "alice@uni.example", "id": 1234, "name": "Alice", "sid": "s001"}],
-}
+DUE = datetime(2026, 12, 1, 23, 59, tzinfo=timezone(timedelta(hours=3)))  # when hw07 has no [late]
+
+
+def policy(root: Path):
+    """The late policy the zip grades with (hw07's [late] table, whatever it says), or None."""
+    return find_assignment(root / "source" / "course", "hw07")[0].late
+
+
+def metadata(root: Path, days_after_due: float) -> dict:
+    """submission_metadata.json as Gradescope writes it, submitted that long after the due date."""
+    due = policy(root).due if policy(root) else DUE
+    return {
+        "id": 98765,
+        "created_at": (due + timedelta(days=days_after_due)).isoformat(timespec="microseconds"),
+        "assignment": {"due_date": due.isoformat(timespec="microseconds"), "late_due_date": None,
+                       "title": "hw07", "total_points": "100.0"},
+        "users": [{"email": "alice@uni.example", "id": 1234, "name": "Alice", "sid": "s001"}],
+    }
 
 
 def solution_files() -> dict[str, str]:
@@ -72,7 +86,7 @@ def environment(root: Path) -> dict[str, str]:
     return env
 
 
-def run_autograder(root: Path, files: dict[str, str], metadata: dict | None = METADATA) -> dict:
+def run_autograder(root: Path, files: dict[str, str], metadata: dict | None) -> dict:
     sub, results = root / "submission", root / "results"
     for d in (sub, results):
         shutil.rmtree(d, ignore_errors=True)
@@ -109,28 +123,45 @@ def test_the_zip_is_deterministic(bundle, tmp_path):
     assert again.read_bytes() == bundle.read_bytes()
 
 
-def test_solution_gets_full_marks_and_the_submission_time_is_recorded(root):
-    doc = run_autograder(root, solution_files())
+def test_solution_on_time_gets_full_marks_and_the_submission_time_is_recorded(root):
+    meta = metadata(root, -1.5)
+    doc = run_autograder(root, solution_files(), meta)
     x = doc["extra_data"]
-    assert doc["score"] == x["max_score"] > 0
+    assert doc["score"] == x["max_score"] == x["raw_score"] > 0 and x["late_penalty"] == 0
     assert all(t["status"] == "passed" for t in doc["tests"]) and len(doc["tests"]) > 20
     assert doc["output_format"] == "md" and "feedback" in doc["output"]
     assert x["student_id"] == "s001"
-    assert x["gradescope"] == {"gradescope_submission_id": 98765, "submitted_at": METADATA["created_at"],
-                               "due_date": METADATA["assignment"]["due_date"], "late_due_date": "",
-                               "late": True}
-    assert x["submitted_at"].startswith("2026-12-02T10:00:00")
+    assert x["gradescope"] == {"gradescope_submission_id": 98765, "submitted_at": meta["created_at"],
+                               "due_date": meta["assignment"]["due_date"], "late_due_date": "",
+                               "late": False}
+    assert datetime.fromisoformat(x["submitted_at"]) == datetime.fromisoformat(meta["created_at"])
     assert x["isolation_layers"]  # graded in an isolated worker, as autograder grade does
 
 
-def test_a_mutant_loses_the_points_of_its_exercise_only(root):
-    doc = run_autograder(root, softmax_without_max(solution_files()), metadata=None)
-    lost = {ex for ex, score, max_score, _ in doc["extra_data"]["exercises"] if score < max_score}
+def test_a_late_mutant_loses_its_exercise_and_the_late_penalty(root):
+    meta = metadata(root, 1.5)  # two started days late
+    doc = run_autograder(root, softmax_without_max(solution_files()), meta)
+    x = doc["extra_data"]
+    lost = {ex for ex, score, max_score, _ in x["exercises"] if score < max_score}
     assert lost == {"softmax"}
-    assert 0 < doc["score"] < doc["extra_data"]["max_score"]
     failed = [t for t in doc["tests"] if t["status"] == "failed"]
     assert failed and all(t["tags"] == ["softmax"] and t["output"] for t in failed)
-    assert doc["extra_data"]["gradescope"]["submitted_at"] is None  # no metadata: still graded
+    assert 0 < x["raw_score"] < x["max_score"]
+    rule = policy(root)
+    days = days_late(rule, datetime.fromisoformat(meta["created_at"])) if rule else 0
+    penalty = penalty_points(rule, days, x["raw_score"], x["max_score"]) if rule else 0
+    assert (x["late_days"], x["late_penalty"]) == (days, penalty)
+    assert doc["score"] == pytest.approx(x["raw_score"] - penalty)
+    assert x["gradescope"]["late"] is True
+    if penalty:
+        assert "late" in doc["output"].lower()
+
+
+def test_without_metadata_the_submission_is_still_graded(root):
+    doc = run_autograder(root, solution_files(), metadata=None)
+    assert doc["score"] == doc["extra_data"]["max_score"]
+    assert doc["extra_data"]["gradescope"]["submitted_at"] is None
+    assert doc["extra_data"]["submitted_at"] == ""
 
 
 def test_visibility_settings(tmp_path):

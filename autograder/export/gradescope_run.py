@@ -8,14 +8,15 @@ grades one student (same vetting, same isolated worker, same results.json), then
 - ``output`` is the student's feedback (Markdown), ``visibility`` comes from the assignment's
   ``[gradescope]`` table, and each test is shown no earlier than that table's ``test_visibility``
   and its own ``visibility`` marker allow;
-- ``submission_metadata.json``'s ``created_at`` (the submission time) is passed to the late policy
-  when this grader has one, and is recorded in ``extra_data`` with Gradescope's due dates either way.
+- ``submission_metadata.json``'s ``created_at`` (the submission time) goes to the late policy
+  (``[late]`` in assignment.toml: ``score`` is then the final score, ``extra_data`` has raw score,
+  penalty and days late), and is recorded in ``extra_data.gradescope`` with Gradescope's own due
+  dates, whether or not there is a policy.
 """
 
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import os
 import re
@@ -86,6 +87,8 @@ def grade(root: Path, assignment: str) -> dict:
     """The results.json document for the submission under ``root``."""
     from autograder.assignment import find_assignment
     from autograder.grading import grade_class
+    from autograder.late import apply_late
+    from autograder.render.feedback import feedback_md
     from autograder.render.gradescope import to_gradescope
 
     t0 = time.monotonic()
@@ -98,15 +101,13 @@ def grade(root: Path, assignment: str) -> dict:
         sid = meta.get("student_id", "")
         folder = sid if _SAFE_ID.fullmatch(sid) and not sid.lower().endswith((".py", ".zip")) else FOLDER
         shutil.copytree(root / "submission", subs / folder, symlinks=True)
-        kwargs = {}
-        if meta.get("submitted_at") and "submitted_at" in inspect.signature(grade_class).parameters:
-            kwargs["submitted_at"] = {folder: meta["submitted_at"]}  # the late policy applies it
-        cr = grade_class(subs, course, assignment, out, jobs=1, progress=False, **kwargs)
-        r = cr.results[0]
-        feedback = (out / folder / "feedback.md").read_text(encoding="utf-8")
+        r = grade_class(subs, course, assignment, out, jobs=1, progress=False).results[0]
+    # The late policy ([late] in assignment.toml) from Gradescope's submission time; without a
+    # policy the time is only recorded. The feedback is rendered again, with the penalty in it.
+    r = apply_late(r, a.late, meta.get("submitted_at", ""))
     doc = to_gradescope(r)
     doc["execution_time"] = round(time.monotonic() - t0, 3)
-    doc["output"] = feedback
+    doc["output"] = feedback_md(r, a.title)
     doc["output_format"] = "md"
     doc["visibility"] = conf["visibility"]
     doc["stdout_visibility"] = "hidden"
@@ -114,13 +115,9 @@ def grade(root: Path, assignment: str) -> dict:
         t["visibility"] = stricter(t.get("visibility", "visible"), conf["test_visibility"])
     x = doc["extra_data"]
     x["student_id"] = meta.get("student_id") or x["student_id"]
-    x.setdefault("submitted_at", "")
     x["gradescope"] = {k: meta.get(k) for k in ("gradescope_submission_id", "submitted_at", "due_date",
                                                   "late_due_date")}
     x["gradescope"]["late"] = _late(meta.get("submitted_at", ""), meta.get("due_date", ""))
-    x["late_policy_applied"] = bool(kwargs) and getattr(a, "late", None) is not None
-    if not x["submitted_at"]:
-        x["submitted_at"] = meta.get("submitted_at", "")
     return doc
 
 
