@@ -1,0 +1,25 @@
+"""item_analysis.csv: one row per hidden test, for the instructor (see ``autograder.analysis``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from autograder.analysis import ItemStats
+from autograder.render.grades_csv import fmt
+
+COLUMNS = ["nodeid", "exercise", "name", "max_score", "students", "passed", "pass_rate",
+           "discrimination", "flags"]
+
+
+def item_analysis_csv(items: Iterable[ItemStats]) -> str:
+    """``discrimination``: corrected point-biserial r, empty when undefined; ``flags``: space-separated
+    (all-pass, none-pass, negative-discrimination, grader-fault)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for i in items:
+        w.writerow([i.nodeid, i.exercise, i.name, fmt(i.max_score), i.n, i.passed, f"{i.pass_rate:.4f}",
+                    "" if i.discrimination is None else f"{i.discrimination:.4f}", " ".join(i.flags)])
+    return buf.getvalue()
