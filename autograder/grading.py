@@ -200,6 +200,9 @@ def grade_class(submissions: Path, course_root: Path, name: str, out: Path, jobs
                 save_result(out, r, a.title)
             results.append(r)
         write_atomic(out / "grades.csv", grades_csv(results, [e.id for e in a.exercises]), durable=True)
+        from autograder.class_report import write_class_report  # jinja2, matplotlib: the TA's process only
+
+        write_class_report(out, results, a, {s.student_id: s.files for s in subs}, course_root)
         shutil.rmtree(work, ignore_errors=True)
     return ClassResult(tuple(results), len(todo), tuple(skipped), time.monotonic() - t0)
 
