@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.assignment import find_assignment
+from autograder.assignment import load_assignment
 from autograder.class_report import write_class_report
 from autograder.render.item_analysis_csv import COLUMNS
 from autograder.results import SubmissionResult, exercise_scores
@@ -23,7 +23,7 @@ HOSTILE = "<script>alert(1)</script>"
 
 @pytest.fixture(scope="module")
 def assignment():
-    return find_assignment(REPO, "hw07")[0]
+    return load_assignment(REPO / "assignments" / "hw07")
 
 
 def make(a, sid: str, failed: dict[str, tuple[str, str, str]], error: str = "") -> SubmissionResult:
