@@ -22,6 +22,22 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--jobs", type=int, default=None, help="grading processes (default: cores)")
     g.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.add_argument("--db", default=None, help="gradebook: SQLAlchemy URL, SQLite file or folder "
+                   "(default: OUT/.gradebook.sqlite)")
+    g.add_argument("--submitted-at", type=Path, default=None, metavar="CSV",
+                   help="submission times (columns student_id,submitted_at; ISO 8601) for the late policy")
+
+    h = sub.add_parser("history", help="a student's recorded results, every attempt (TAs)")
+    h.add_argument("student", help="student id")
+    h.add_argument("--db", default=".", help="gradebook: SQLAlchemy URL, SQLite file or results folder "
+                   "(default: ./.gradebook.sqlite)")
+    h.add_argument("--assignment", default=None, help="only this assignment")
+
+    rp = sub.add_parser("report", help="rebuild OUT's class files from the gradebook, without regrading")
+    rp.add_argument("out", type=Path, help="the results folder of an earlier autograder grade")
+    rp.add_argument("--db", default=None, help="gradebook (default: OUT/.gradebook.sqlite)")
+    rp.add_argument("--assignment", default=None, help="when OUT holds runs of several assignments")
+    rp.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
 
     b = sub.add_parser("build", help="generate the stubs from solutions/ (instructors)")
     b.add_argument("assignment", nargs="?", default=None, help="one assignment (default: all)")
@@ -48,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_export(args)
         return {"check": _check, "grade": _grade, "build": _build, "release": _release,
-                "doctor": _doctor}[args.command](args)
+                "doctor": _doctor, "history": _history, "report": _report}[args.command](args)
     except KeyboardInterrupt:
         print("interrupted; finished results are kept", file=sys.stderr)
         return 130
@@ -93,10 +109,19 @@ def _grade(args) -> int:
     if o == s or o.is_relative_to(s) or s.is_relative_to(o):
         return fail(f"the results folder {out} and the submissions folder {subs} must be kept apart "
                     f"(neither inside the other)")
+    times = None
+    if args.submitted_at is not None:
+        from autograder.late import read_times
+
+        try:
+            times = read_times(args.submitted_at)
+        except ValueError as exc:
+            return fail(f"--submitted-at: {exc}")
     try:
         a, _ = find_assignment(args.course, args.assignment)
         jobs = args.jobs or os.cpu_count() or 1
-        cr = grade_class(subs, args.course, args.assignment, out, jobs, progress=not args.no_progress)
+        cr = grade_class(subs, args.course, args.assignment, out, jobs, progress=not args.no_progress,
+                         db=args.db, submitted_at=times)
     except (AssignmentError, GraderError) as exc:
         return fail(exc)
     except OSError as exc:
@@ -104,6 +129,41 @@ def _grade(args) -> int:
         return fail(f"{where}{exc.strerror or exc}")
     print(class_summary(cr, a))
     print(f"results: {out / 'grades.csv'} and {out}/<student_id>/")
+    print(f"gradebook: {cr.gradebook}")
+    return 0
+
+
+def _history(args) -> int:
+    from autograder.gradebook import Gradebook, GradebookError, db_url
+    from autograder.render.history import history_text
+
+    try:
+        with Gradebook(db_url(args.db), create=False) as gb:
+            attempts = gb.history(args.student, args.assignment)
+    except GradebookError as exc:
+        print(f"autograder history: {exc} (pass --db: the results folder, a SQLite file or a URL)",
+              file=sys.stderr)
+        return 2
+    if not attempts:
+        where = f" in {args.assignment}" if args.assignment else ""
+        print(f"no results recorded for {args.student}{where}")
+        return 1
+    print(history_text(args.student, attempts))
+    return 0
+
+
+def _report(args) -> int:
+    from autograder.assignment import AssignmentError
+    from autograder.engine import GraderError
+    from autograder.grading import rebuild_class_files
+
+    try:
+        a, results, where = rebuild_class_files(args.out, args.course, args.db, args.assignment)
+    except (AssignmentError, GraderError) as exc:
+        print(f"autograder report: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    print(f"{a.name}: class files of {args.out} rebuilt from {where} ({len(results)} students, "
+          f"nothing regraded)")
     return 0
 
 

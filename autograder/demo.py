@@ -11,6 +11,7 @@ import argparse
 import shutil
 import sys
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +74,30 @@ def make_class(course: Path, name: str, cases: Path, dest: Path, n: int = 30, se
     return n
 
 
+def make_times(course: Path, name: str, subs: Path, dest: Path, seed: int = 7) -> Path | None:
+    """The TA's submission times for the demo class (when the assignment has a late policy): most on
+    time, some in the grace period, some 1-4 days late, a few unknown (no row). Seeded."""
+    from autograder.assignment import load_assignment
+
+    policy = load_assignment(course / "assignments" / name).late
+    if policy is None:
+        return None
+    rng = np.random.default_rng(seed)
+    rows = ["student_id,submitted_at"]
+    for i, sid in enumerate(sorted(p.name for p in subs.iterdir())):
+        if i % 12 == 11:
+            continue  # no time known for this one: counted as on time
+        if i % 10 == 3:
+            delta = timedelta(minutes=int(rng.integers(1, 15)))  # within the grace period
+        elif i % 10 in (5, 8):
+            delta = timedelta(hours=float(rng.uniform(1, 96)))  # 1-4 days late
+        else:
+            delta = -timedelta(hours=float(rng.uniform(1, 120)))
+        rows.append(f"{sid},{(policy.due + delta).isoformat(timespec='seconds')}")
+    dest.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return dest
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m autograder.demo", description=__doc__)
     p.add_argument("--course", type=Path, default=Path("."))
@@ -87,8 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     subs = args.out / "submissions"
     make_class(args.course, args.assignment, args.cases, subs, args.students)
     print(f"demo class: {args.students} submissions in {subs}")
+    times = make_times(args.course, args.assignment, subs, args.out / "submission_times.csv")
+    late = ["--submitted-at", str(times)] if times else []
     return cli_main(["grade", str(subs), "--assignment", args.assignment, "--out",
-                     str(args.out / "results"), "--course", str(args.course)])
+                     str(args.out / "results"), "--course", str(args.course), *late])
 
 
 if __name__ == "__main__":

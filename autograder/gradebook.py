@@ -106,7 +106,7 @@ run_entries = sa.Table(
     sa.Column("result_id", sa.ForeignKey("results.id"), nullable=False),
 )
 
-_KEY = ("submission_hash", "assignment_hash", "submitted_at", "due", "score", "error")  # what decides
+_KEY = ("submission_hash", "assignment_hash", "submitted_at", "due", "score", "error")  # see _key
 T = TypeVar("T")
 
 
@@ -255,14 +255,14 @@ class Gradebook:
 
     def record(self, run_id: int, r: SubmissionResult) -> bool:
         """Record ``r`` as this run's result for its student; True when it is a new result."""
-        return self._write(lambda c: _record(c, run_id, r), f"recording {r.student_id}")
+        return bool(self._write(lambda c: _record(c, run_id, [r]), f"recording {r.student_id}"))
 
     def record_many(self, run_id: int, rs: Iterable[SubmissionResult], per_transaction: int = 200) -> int:
         """``record`` each of ``rs``, a few hundred per transaction; returns how many were new."""
         rs, new = list(rs), 0
         for i in range(0, len(rs), per_transaction):
             chunk = rs[i:i + per_transaction]
-            new += self._write(lambda c, chunk=chunk: sum(_record(c, run_id, r) for r in chunk),
+            new += self._write(lambda c, chunk=chunk: _record(c, run_id, chunk),
                                f"recording {len(chunk)} results")
         return new
 
@@ -306,22 +306,33 @@ class Gradebook:
         return self._read(read, "reading the latest results")
 
 
-def _record(c: sa.Connection, run_id: int, r: SubmissionResult) -> bool:
-    last = c.execute(sa.select(results.c.id, results.c.attempt, *(results.c[k] for k in _KEY))
-                     .where(results.c.assignment == r.assignment, results.c.student_id == r.student_id)
-                     .order_by(results.c.attempt.desc()).limit(1)).first()
-    new = last is None or (last.submission_hash, last.assignment_hash, last.submitted_at, last.due,
-                           round(last.score, 6), last.error) != (
-        r.submission_hash, r.assignment_hash, r.submitted_at, r.due, round(r.score, 6), r.error)
-    if new:
-        version = c.execute(sa.select(runs.c.grader_version).where(runs.c.id == run_id)).scalar_one()
-        rid = c.execute(sa.insert(results).values(
-            run_id=run_id, assignment=r.assignment, student_id=r.student_id,
-            attempt=1 if last is None else last.attempt + 1, recorded_at=_now(),
-            submission_hash=r.submission_hash, assignment_hash=r.assignment_hash, grader_version=version,
-            submitted_at=r.submitted_at, due=r.due, late_days=r.late_days, raw_score=r.raw_score,
-            late_penalty=r.late_penalty, score=r.score, max_score=r.max_score, error=r.error,
-            execution_time=r.execution_time,
+def _key(x) -> tuple:
+    """What decides a result: a new one is recorded only when this differs from the latest."""
+    return (x.submission_hash, x.assignment_hash, x.submitted_at, x.due, round(x.score, 6), x.error)
+
+
+def _record(c: sa.Connection, run_id: int, rs: list[SubmissionResult]) -> int:
+    """Record ``rs`` (a few hundred at most) in this run, in a handful of statements; how many were new."""
+    version = c.execute(sa.select(runs.c.grader_version).where(runs.c.id == run_id)).scalar_one()
+    latest = {}
+    for name in {r.assignment for r in rs}:
+        sids = sorted({r.student_id for r in rs if r.assignment == name})
+        q = (sa.select(results.c.id, results.c.attempt, results.c.student_id, *(results.c[k] for k in _KEY))
+             .where(results.c.assignment == name, results.c.student_id.in_(sids)).order_by(results.c.attempt))
+        latest.update({(name, row.student_id): row for row in c.execute(q)})
+    entries, new = {}, 0
+    for r in rs:
+        last = latest.get((r.assignment, r.student_id))
+        if last is not None and _key(last) == _key(r):
+            entries[r.student_id] = last.id
+            continue
+        attempt = 1 if last is None else last.attempt + 1
+        rid = c.execute(sa.insert(results), dict(
+            run_id=run_id, assignment=r.assignment, student_id=r.student_id, attempt=attempt,
+            recorded_at=_now(), submission_hash=r.submission_hash, assignment_hash=r.assignment_hash,
+            grader_version=version, submitted_at=r.submitted_at, due=r.due, late_days=r.late_days,
+            raw_score=r.raw_score, late_penalty=r.late_penalty, score=r.score, max_score=r.max_score,
+            error=r.error, execution_time=r.execution_time,
             exercises=json.dumps([[e.id, e.score, e.max_score, e.core] for e in r.exercises]),
             notes=json.dumps(list(r.notes), ensure_ascii=False), layers=json.dumps(list(r.layers)),
         )).inserted_primary_key[0]
@@ -331,12 +342,29 @@ def _record(c: sa.Connection, run_id: int, r: SubmissionResult) -> bool:
                  "score": t.score, "max_score": t.max_score, "status": t.status, "kind": t.kind,
                  "mistake": t.mistake, "feedback": t.feedback, "visibility": t.visibility}
                 for i, t in enumerate(r.tests)])
-    else:
-        rid = last.id
+        latest[(r.assignment, r.student_id)] = _Row(rid, attempt, r.submission_hash, r.assignment_hash,
+                                                    r.submitted_at, r.due, r.score, r.error)
+        entries[r.student_id] = rid
+        new += 1
     c.execute(sa.delete(run_entries).where(run_entries.c.run_id == run_id,
-                                           run_entries.c.student_id == r.student_id))
-    c.execute(sa.insert(run_entries).values(run_id=run_id, student_id=r.student_id, result_id=rid))
+                                           run_entries.c.student_id.in_(sorted(entries))))
+    c.execute(sa.insert(run_entries), [{"run_id": run_id, "student_id": sid, "result_id": rid}
+                                       for sid, rid in entries.items()])
     return new
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A result just inserted, as the latest of its student (the same student twice in one call)."""
+
+    id: int
+    attempt: int
+    submission_hash: str
+    assignment_hash: str
+    submitted_at: str
+    due: str
+    score: float
+    error: str
 
 
 def _load(c: sa.Connection, ids: Iterable[int]) -> list[SubmissionResult]:

@@ -13,7 +13,13 @@ Nothing is lost, and the same class gives the same files:
   killed run never leaves a table that looks complete;
 - a grading process that dies is noticed (its pipe and its exit), its submission is given to a
   fresh process once more, then recorded as a grader failure (which a rerun grades again);
-- ``execution_time`` is the only field of results.json that differs between two runs.
+- ``execution_time`` is the only field of results.json that differs between two runs;
+- the late policy is applied from each submission's time (``autograder.late``): by the grading
+  process before the first write, and again by the TA's process on a rerun, so a changed
+  submission time changes the result without regrading (a changed due date changes
+  assignment.toml, hence the assignment hash: a regrade);
+- every run and each student's result are recorded in the gradebook (``autograder.gradebook``) by the
+  TA's process as each results.json appears, so a killed run has recorded what finished.
 """
 
 from __future__ import annotations
@@ -27,12 +33,15 @@ import shutil
 import statistics
 import time
 from collections import Counter, deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from multiprocessing.connection import wait
 from pathlib import Path
 
+from autograder import __version__
 from autograder.assignment import Assignment, find_assignment
 from autograder.engine import GraderError, assignment_hash, load_reference, run_session
+from autograder.late import apply_late, normalize
 from autograder.plugin import Job
 from autograder.render import gradescope
 from autograder.render.feedback import feedback_md
@@ -51,6 +60,8 @@ class ClassResult:
     graded: int  # graded in this run (the rest were unchanged since the last run)
     skipped: tuple[str, ...]  # entries of the submissions folder that are not submissions
     seconds: float
+    notes: tuple[str, ...] = ()  # for the TA: unreadable or unmatched submission times
+    gradebook: str = ""  # where this run was recorded
 
 
 def write_atomic(path: Path, text: str, durable: bool = False) -> None:
@@ -92,10 +103,30 @@ def is_current(r: SubmissionResult | None, sub: Submission, ahash: str) -> bool:
 def error_result(a: Assignment, sub: Submission, why: str, ahash: str,
                  final: bool = True) -> SubmissionResult:
     """A result without tests. ``final=False``: the grader's fault, so no hash: a rerun regrades."""
-    return SubmissionResult(
+    return apply_late(SubmissionResult(
         student_id=sub.student_id, assignment=a.name, tests=(),
         exercises=exercise_scores((), [(e.id, e.core) for e in a.exercises]), notes=sub.notes,
-        submission_hash=sub.hash if final else "", assignment_hash=ahash, error=why)
+        submission_hash=sub.hash if final else "", assignment_hash=ahash, error=why),
+        a.late, sub.submitted_at)
+
+
+def with_times(subs: list[Submission], times: Mapping[str, str], a: Assignment
+               ) -> tuple[list[Submission], list[str]]:
+    """``subs`` with their submission times (``times``, from the TA, wins) in ISO 8601; lines for the TA."""
+    out, notes = [], []
+    for s in subs:
+        text = times.get(s.student_id, s.submitted_at)
+        try:
+            text = normalize(text, a.late)
+        except ValueError:
+            notes.append(f"{s.student_id}: the submission time {text!r} cannot be read; counted as on time")
+            text = ""
+        out.append(replace(s, submitted_at=text))
+    stray = sorted(set(times) - {s.student_id for s in subs})
+    if stray:
+        notes.append(f"submission times given for {len(stray)} student(s) without a submission: "
+                     f"{', '.join(stray[:10])}{' ...' if len(stray) > 10 else ''}")
+    return out, notes
 
 
 def _grading_process(course_root: str, name: str, out: str, conn, log: str) -> None:
@@ -136,6 +167,7 @@ def _grading_process(course_root: str, name: str, out: str, conn, log: str) -> N
         def on_result(r: SubmissionResult) -> None:
             t, sub = started.pop(r.student_id)
             r = replace(r, execution_time=time.monotonic() - t, error=sub.error)
+            r = apply_late(r, a.late, sub.submitted_at)
             save_result(Path(out), r, a.title)
             conn.send(("done", r.student_id))
 
@@ -162,12 +194,17 @@ def _lock(f, out: Path) -> None:
 
 
 def grade_class(submissions: Path, course_root: Path, name: str, out: Path, jobs: int = 1,
-                progress: bool = True) -> ClassResult:
+                progress: bool = True, db: str | None = None,
+                submitted_at: Mapping[str, str] | None = None) -> ClassResult:
     """Grade every submission under ``submissions`` into ``out``; returns all results.
 
-    Raises AssignmentError (unknown assignment), GraderError (the tests cannot run, ``out`` cannot
-    be written) or OSError (``submissions`` cannot be listed); nothing a student did raises.
+    ``db``: the gradebook (SQLAlchemy URL, SQLite file or folder; default ``out/.gradebook.sqlite``).
+    ``submitted_at``: student id -> submission time from the TA; wins over ``Submission.submitted_at``.
+    Raises AssignmentError (unknown assignment), GraderError (the tests cannot run, ``out`` or the
+    gradebook cannot be written) or OSError (``submissions`` cannot be listed); nothing a student did raises.
     """
+    from autograder.gradebook import GradebookError  # sqlalchemy: only in the TA's process
+
     t0 = time.monotonic()
     out = Path(out)
     a, secrets = find_assignment(course_root, name)
@@ -180,6 +217,7 @@ def grade_class(submissions: Path, course_root: Path, name: str, out: Path, jobs
     with lock:
         _lock(lock, out)
         subs, skipped = discover(submissions, a)
+        subs, notes = with_times(subs, submitted_at or {}, a)
         (out / "grades.csv").unlink(missing_ok=True)
         for stale in [*out.glob("*/.*.tmp"), *out.glob(".*.tmp")]:
             stale.unlink(missing_ok=True)
@@ -189,22 +227,96 @@ def grade_class(submissions: Path, course_root: Path, name: str, out: Path, jobs
         # A submission with an error is graded as an empty one: every test is listed with its
         # points, the error heads the feedback.
         to_grade = [prepare(sub, work) for sub in todo]
-        if to_grade:
-            _run_processes(to_grade, course_root, a, out, max(1, min(jobs, len(to_grade))),
-                           progress, ahash)
-        results = []
-        for sub in subs:
-            r = load_result(out, sub.student_id)
-            if not (is_current(r, sub, ahash) or (r is not None and r.error == GRADER_FAILED)):
-                r = error_result(a, sub, GRADER_FAILED, ahash, final=False)
-                save_result(out, r, a.title)
-            results.append(r)
-        write_atomic(out / "grades.csv", grades_csv(results, [e.id for e in a.exercises]), durable=True)
-        from autograder.class_report import write_class_report  # jinja2, matplotlib: the TA's process only
+        gb, run = _open_gradebook(db, out, a, ahash, {
+            "jobs": jobs, "submissions": str(Path(submissions).resolve()),
+            "submission_times_from_ta": len(submitted_at or {}), "late": _policy_doc(a)})
 
-        write_class_report(out, results, a, {s.student_id: s.files for s in subs}, course_root)
+        def record(sid: str) -> None:
+            r = load_result(out, sid)
+            if r is not None:
+                gb.record(run, r)
+
+        try:
+            if to_grade:
+                _run_processes(to_grade, course_root, a, out, max(1, min(jobs, len(to_grade))),
+                               progress, ahash, on_done=record)
+            results = []
+            for sub in subs:
+                r = load_result(out, sub.student_id)
+                if not (is_current(r, sub, ahash) or (r is not None and r.error == GRADER_FAILED)):
+                    r = error_result(a, sub, GRADER_FAILED, ahash, final=False)
+                    save_result(out, r, a.title)
+                elif (late := apply_late(r, a.late, sub.submitted_at)) != r:
+                    r = late  # its submission time changed since it was graded: no need to regrade
+                    save_result(out, r, a.title)
+                results.append(r)
+            gb.record_many(run, results)
+            write_class_files(out, results, a)
+            gb.finish_run(run)
+        except GradebookError as exc:
+            raise GraderError(f"gradebook: {exc}; finished results are kept (a rerun records them)") from None
+        finally:
+            gb.close()
         shutil.rmtree(work, ignore_errors=True)
-    return ClassResult(tuple(results), len(todo), tuple(skipped), time.monotonic() - t0)
+    return ClassResult(tuple(results), len(todo), tuple(skipped), time.monotonic() - t0, tuple(notes),
+                       f"{gb.where} (run {run})")
+
+
+def write_class_files(out: Path, results: list[SubmissionResult], a: Assignment) -> None:
+    """The class files of ``out`` from all students' results (``autograder report`` calls this too)."""
+    write_atomic(out / "grades.csv", grades_csv(results, [e.id for e in a.exercises]), durable=True)
+
+
+def rebuild_class_files(out: Path, course_root: Path, db: str | None = None,
+                        assignment: str | None = None) -> tuple[Assignment, list[SubmissionResult], str]:
+    """``autograder report``: rewrite ``out``'s class files from the gradebook, without grading.
+
+    Each student's latest result recorded for ``out`` (``Gradebook.latest``); returns the assignment,
+    the results and where the gradebook is. Raises GraderError (no gradebook, nothing recorded for
+    ``out``, ``out`` busy) or AssignmentError.
+    """
+    from autograder.assignment import load_assignment
+    from autograder.gradebook import Gradebook, GradebookError, db_url
+
+    out = Path(out)
+    if not out.is_dir():
+        raise GraderError(f"{out} is not a results folder")
+    try:
+        with Gradebook(db_url(db, out), create=False) as gb:
+            name, results = gb.latest(out, assignment)
+            where = gb.where
+    except GradebookError as exc:
+        raise GraderError(f"gradebook: {exc}") from None
+    a = load_assignment(Path(course_root) / "assignments" / name)
+    try:
+        lock = open(out / ".lock", "a")
+    except OSError as exc:
+        raise GraderError(f"cannot write into {out}: {exc.strerror or exc}") from None
+    with lock:
+        _lock(lock, out)
+        write_class_files(out, results, a)
+    return a, results, where
+
+
+def _policy_doc(a: Assignment) -> dict | None:
+    p = a.late
+    return None if p is None else {"due": p.due.isoformat(), "grace_minutes": p.grace.total_seconds() / 60,
+                                   "penalty_per_day": p.penalty_per_day, "max_penalty": p.max_penalty}
+
+
+def _open_gradebook(db: str | None, out: Path, a: Assignment, ahash: str, options: dict):
+    """The gradebook and this run's id in it; GraderError when it cannot be opened."""
+    from autograder.gradebook import Gradebook, GradebookError, db_url
+
+    try:
+        gb = Gradebook(db_url(db, out))
+    except GradebookError as exc:
+        raise GraderError(f"gradebook: {exc}") from None
+    try:
+        return gb, gb.start_run(a.name, ahash, out, options, __version__)
+    except GradebookError as exc:
+        gb.close()
+        raise GraderError(f"gradebook: {exc}") from None
 
 
 @dataclass
@@ -216,8 +328,11 @@ class _Slot:
 
 
 def _run_processes(todo: list[Submission], course_root: Path, a: Assignment, out: Path,
-                   jobs: int, progress: bool, ahash: str) -> None:
-    """Hand ``todo`` to ``jobs`` grading processes, one submission at a time; survive their deaths."""
+                   jobs: int, progress: bool, ahash: str,
+                   on_done: Callable[[str], None] = lambda sid: None) -> None:
+    """Hand ``todo`` to ``jobs`` grading processes, one submission at a time; survive their deaths.
+
+    ``on_done(student_id)`` is called once each student's results.json is final."""
     from tqdm import tqdm
 
     ctx = mp.get_context("spawn")
@@ -256,6 +371,7 @@ def _run_processes(todo: list[Submission], course_root: Path, a: Assignment, out
         if sid not in done:
             done.add(sid)
             bar.update(1)
+            on_done(sid)
 
     def drain(slot: _Slot) -> None:
         nonlocal deaths_in_a_row
@@ -332,5 +448,23 @@ def class_summary(cr: ClassResult, a: Assignment) -> str:
             lines.append(f"  {e.id:<26} mean {statistics.fmean(got):5.2f}  full marks "
                          f"{sum(full)}/{len(full)}")
     lines += [f"could not grade {r.student_id}: {r.error}" for r in cr.results if r.error]
+    if a.late is not None:
+        lines += late_summary(cr.results)
+    lines += list(cr.notes)
     lines += [f"skipped: {s}" for s in cr.skipped]
     return "\n".join(lines)
+
+
+def late_summary(results: tuple[SubmissionResult, ...]) -> list[str]:
+    """Late submissions and the penalties taken; students whose submission time is unknown."""
+    lines = []
+    late = [r for r in results if r.late_days]
+    if late:
+        taken = ", ".join(f"{r.student_id} ({r.late_days} d, -{r.late_penalty:g})" for r in late[:10])
+        lines.append(f"late: {len(late)} submission(s), {sum(r.late_penalty for r in late):g} points taken "
+                     f"off in all: {taken}{' ...' if len(late) > 10 else ''}")
+    unknown = [r.student_id for r in results if not r.submitted_at]
+    if unknown:
+        lines.append(f"submission time unknown for {len(unknown)} student(s), counted as on time: "
+                     f"{', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}")
+    return lines

@@ -142,7 +142,7 @@ class WorkerStudent(Student):
         filename = self.file_of.get(name, "")
         for key in (name, "file:" + filename):
             if key in self.broken:
-                raise self.broken[key]
+                raise self.broken[key].with_traceback(None)  # or its traceback grows per raise
         if self.worker is None or not self.worker.alive:
             self.worker = self._launch()
             self.layers = self.worker.layers
