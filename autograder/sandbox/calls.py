@@ -8,6 +8,7 @@ file and line) — never as live exception objects.
 from __future__ import annotations
 
 import copy
+import importlib.machinery
 import importlib.util
 import io
 import sys
@@ -74,6 +75,52 @@ def failure(kind: str, exc_type: str = "", message: str = "", location: str = ""
     )
 
 
+def _stand_in(name: str, why: str) -> Callable:
+    """What a student file gets for a sibling's function that is missing (``why``)."""
+
+    def stand_in(*args, **kwargs):
+        raise NameError(f"{name} is missing: {why}")
+
+    stand_in.__name__ = name
+    return stand_in
+
+
+class _SiblingLoader(importlib.machinery.SourceFileLoader):
+    """Loads a student file and binds a stand-in for each of its functions that it lacks; for a
+    file that was not submitted, a module of stand-ins. So ``from optim import sgd_step`` in
+    logreg.py still imports, and ``substitute`` can replace the stand-in when sgd_step is in
+    ``uses``: a missing function costs points in its own exercise only."""
+
+    def __init__(self, fullname: str, path: str, modules: StudentModules):
+        super().__init__(fullname, path)
+        self.modules = modules
+
+    def exec_module(self, module) -> None:
+        filename = Path(self.path).name
+        submitted = Path(self.path).is_file()
+        if submitted:
+            super().exec_module(module)
+        for fn, f in self.modules.file_of.items():
+            if f == filename and not callable(getattr(module, fn, None)):
+                why = f"{filename} has no function {fn}" if submitted else f"{filename} was not submitted"
+                self.modules.stand_ins[fn] = _stand_in(fn, why)
+                setattr(module, fn, self.modules.stand_ins[fn])
+
+
+class _SiblingFinder:
+    """On sys.meta_path while a student file is imported: its imports of sibling files."""
+
+    def __init__(self, modules: StudentModules):
+        self.modules = modules
+
+    def find_spec(self, fullname, path=None, target=None):
+        if "." in fullname or fullname + ".py" not in self.modules.file_of.values():
+            return None
+        file = str(self.modules.folder / (fullname + ".py"))
+        return importlib.util.spec_from_file_location(
+            fullname, file, loader=_SiblingLoader(fullname, file, self.modules))
+
+
 class StudentModules:
     """The student's files, imported lazily by module name from ``folder``."""
 
@@ -83,6 +130,7 @@ class StudentModules:
         self.modules: dict[str, Any] = {}
         self.import_failures: dict[str, CallFailed] = {}
         self._originals: dict[str, Any] = {}
+        self.stand_ins: dict[str, Callable] = {}  # function name -> what siblings got for it
 
     def module(self, filename: str):
         if filename in self.modules:
@@ -95,10 +143,12 @@ class StudentModules:
         name = Path(filename).stem
         if str(self.folder) not in sys.path:
             sys.path.insert(0, str(self.folder))
+        finder = _SiblingFinder(self)
+        sys.meta_path.insert(0, finder)
         try:
             mod = sys.modules.get(name)
             if mod is None or getattr(mod, "__file__", None) != str(path):
-                spec = importlib.util.spec_from_file_location(name, path)
+                spec = finder.find_spec(name)
                 mod = importlib.util.module_from_spec(spec)
                 sys.modules[name] = mod
                 spec.loader.exec_module(mod)
@@ -120,6 +170,8 @@ class StudentModules:
             )
             self.import_failures[filename] = err
             raise err from None
+        finally:
+            sys.meta_path.remove(finder)
         self.modules[filename] = mod
         return mod
 
@@ -129,7 +181,7 @@ class StudentModules:
             raise failure("missing-function", message=f"{name} is not part of this assignment")
         mod = self.module(filename)
         fn = getattr(mod, name, None)
-        if not callable(fn):
+        if not callable(fn) or fn is self.stand_ins.get(name):
             raise failure("missing-function", message=f"{filename} has no function {name}")
         return fn
 
@@ -144,7 +196,8 @@ class StudentModules:
             try:
                 originals[name] = self.function(name)
             except CallFailed:
-                continue
+                if name in self.stand_ins:  # missing, but a sibling imported its stand-in
+                    originals[name] = self.stand_ins[name]
         for mod in list(self.modules.values()):
             for attr, val in list(vars(mod).items()):
                 for name, orig in originals.items():
