@@ -117,12 +117,15 @@ def expect_close(actual: Any, expected: np.ndarray | float, *, what: str, on: st
     mistake = diagnose(a, mistakes)
     if bad_nan.any():
         idx = tuple(int(i) for i in np.argwhere(bad_nan)[0])
-        fail(f"{what} contains nan or inf on {on} (first at index {idx}), where the expected "
-             f"value is finite.", mistake)
+        where = f" (first at index {idx})" if idx else ""
+        fail(f"{what} contains nan or inf on {on}{where}, where the expected value is finite.",
+             mistake)
     idx = tuple(int(i) for i in np.unravel_index(np.argmax(np.where(wrong, err, -1)), err.shape))
+    allowed = f"(allowed {atol:g} + {rtol:g}·|expected|)"
+    if not idx:  # a single number
+        fail(f"{what} is wrong on {on}: the error is {float(err[idx]):.3g} {allowed}.", mistake)
     fail(f"{what} is wrong on {on}: {int(wrong.sum())} of {wrong.size} values differ, the largest "
-         f"error is {float(err[idx]):.3g} at index {idx} (allowed {atol:g} + {rtol:g}·|expected|).",
-         mistake)
+         f"error is {float(err[idx]):.3g} at index {idx} {allowed}.", mistake)
 
 
 def expect_gradient(analytic: Any, numeric: np.ndarray, *, what: str, on: str,
