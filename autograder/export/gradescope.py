@@ -92,12 +92,13 @@ exec "$PY" -m autograder.export.gradescope_run --root "$ROOT" --assignment "@ASS
 
 
 def requirements() -> list[str]:
-    """The engine's runtime dependencies (its package metadata; else the pyproject beside it)."""
+    """The engine's runtime dependencies: the pyproject.toml beside the package (a source checkout),
+    else the installed package's metadata. Extras (dev tools) are left out."""
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
     try:
-        reqs = importlib.metadata.requires("autograder") or []
-    except importlib.metadata.PackageNotFoundError:
-        pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
         reqs = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        reqs = importlib.metadata.requires("autograder") or []
     return [r for r in reqs if not re.search(r"extra\s*==", r)]
 
 

