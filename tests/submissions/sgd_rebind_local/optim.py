@@ -1,0 +1,9 @@
+"""hw07 — the optimizer step of (stochastic) gradient descent."""
+
+import numpy as np
+
+
+def sgd_step(params, grads, lr):
+    """params[k] ← params[k] − lr · grads[k] in place, for every k; dicts of arrays -> None."""
+    for name, p in params.items():
+        p = p - lr * np.asarray(grads[name], dtype=np.float64)

@@ -1,0 +1,117 @@
+"""The hw07 hidden tests (reference/hw07/tests/) judged on real submissions.
+
+Each folder tests/submissions/<case>/ is a complete submission plus expected.toml:
+``lose`` lists the exercises that must lose points (every other exercise must get full marks) and
+``mistake``, when given, must appear in the feedback of a failed test of each of them. Every case
+is graded in one ``grade_class`` run, through the same engine, workers and isolation the TAs use.
+"""
+
+import json
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from autograder.grading import grade_class
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES_DIR = ROOT / "tests" / "submissions"
+CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "expected.toml").is_file())
+TWICE = ["solution", "mul_no_swap"]  # graded a second time, for determinism
+
+
+def expected(case: str) -> dict:
+    return tomllib.loads((CASES_DIR / case / "expected.toml").read_text(encoding="utf-8"))
+
+
+def copy_cases(names: list[str], dest: Path) -> Path:
+    """Submission folders without expected.toml (it is not part of a submission)."""
+    for name in names:
+        shutil.copytree(CASES_DIR / name, dest / name, ignore=shutil.ignore_patterns("expected.toml"))
+    return dest
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """case -> SubmissionResult, all cases in one run; and the out folder."""
+    subs = copy_cases(CASES, tmp_path_factory.mktemp("submissions"))
+    out = tmp_path_factory.mktemp("out")
+    cr = grade_class(subs, ROOT, "hw07", out, jobs=2, progress=False)
+    return {r.student_id: r for r in cr.results}, out
+
+
+def exercises(result) -> dict:
+    return {e.id: e for e in result.exercises}
+
+
+def test_every_case_was_graded(graded):
+    results, _ = graded
+    assert sorted(results) == CASES
+    assert {"solution", "stubs", "syntax_error", "missing_file", "missing_function",
+            "import_error"} <= set(CASES)
+    for case, r in results.items():
+        assert not r.error, f"{case}: {r.error}"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_case(graded, case):
+    results, _ = graded
+    r = results[case]
+    want = expected(case)
+    lose = set(want["lose"])
+    by_id = exercises(r)
+    assert lose <= set(by_id), f"{case}: expected.toml names unknown exercises {lose - set(by_id)}"
+    for ex_id, e in by_id.items():
+        if ex_id in lose:
+            assert e.score < e.max_score, f"{case}: {ex_id} should lose points, got {e.score}/{e.max_score}"
+        else:
+            assert e.score == e.max_score, (
+                f"{case}: {ex_id} should get full marks, got {e.score}/{e.max_score}: "
+                + " | ".join(f"{t.name}: {t.feedback}" for t in r.tests
+                             if t.exercise == ex_id and not t.passed))
+    for t in r.tests:
+        if not t.passed:
+            assert t.feedback.strip(), f"{case}: {t.name} failed without feedback"
+    if "mistake" in want:
+        for ex_id in lose:
+            feedback = [t.feedback for t in r.tests if t.exercise == ex_id and not t.passed]
+            assert any(want["mistake"] in f for f in feedback), (
+                f"{case}: no failed test of {ex_id} says {want['mistake']!r}; it said: {feedback}")
+
+
+def test_solution_full_marks_and_stubs_zero(graded):
+    results, _ = graded
+    assert (results["solution"].score, results["solution"].max_score) == (100, 100)
+    assert all(t.passed for t in results["solution"].tests)
+    assert results["stubs"].score == 0
+    assert all(e.score == 0 for e in results["stubs"].exercises)
+
+
+def test_points(graded):
+    """100 points in all, at least 60 of them in the core exercises, at least 3 tests each."""
+    r = graded[0]["solution"]
+    assert r.max_score == 100
+    assert sum(e.max_score for e in r.exercises if e.core) >= 60
+    for e in r.exercises:
+        assert sum(t.exercise == e.id for t in r.tests) >= 3, e.id
+
+
+def test_feedback_names_no_hidden_arrays(graded):
+    """Feedback says what kind of input, never prints a hidden array."""
+    for case, r in graded[0].items():
+        for t in r.tests:
+            assert "[[" not in t.feedback and "array(" not in t.feedback, (case, t.name, t.feedback)
+
+
+def test_deterministic(graded, tmp_path):
+    """The same submission graded again gives the same results.json (but for the time taken)."""
+    _, out = graded
+    again = tmp_path / "out"
+    grade_class(copy_cases(TWICE, tmp_path / "submissions"), ROOT, "hw07", again, jobs=2, progress=False)
+    for case in TWICE:
+        first, second = (json.loads((o / case / "results.json").read_text(encoding="utf-8"))
+                         for o in (out, again))
+        first.pop("execution_time")
+        second.pop("execution_time")
+        assert first == second, case
