@@ -257,6 +257,9 @@ def grade_class(submissions: Path, course_root: Path, name: str, out: Path, jobs
             raise GraderError(f"gradebook: {exc}; finished results are kept (a rerun records them)") from None
         finally:
             gb.close()
+        from autograder.class_report import write_class_report  # jinja2, matplotlib: the TA's process only
+
+        write_class_report(out, results, a, {s.student_id: s.files for s in subs}, course_root)
         shutil.rmtree(work, ignore_errors=True)
     return ClassResult(tuple(results), len(todo), tuple(skipped), time.monotonic() - t0, tuple(notes),
                        f"{gb.where} (run {run})")
