@@ -272,7 +272,8 @@ def write_class_files(out: Path, results: list[SubmissionResult], a: Assignment)
 
 def rebuild_class_files(out: Path, course_root: Path, db: str | None = None,
                         assignment: str | None = None) -> tuple[Assignment, list[SubmissionResult], str]:
-    """``autograder report``: rewrite ``out``'s class files from the gradebook, without grading.
+    """``autograder report``: rewrite ``out``'s class files (grades.csv, report.html, item_analysis.csv)
+    from the gradebook, without grading.
 
     Each student's latest result recorded for ``out`` (``Gradebook.latest``); returns the assignment,
     the results and where the gradebook is. Raises GraderError (no gradebook, nothing recorded for
@@ -298,6 +299,10 @@ def rebuild_class_files(out: Path, course_root: Path, db: str | None = None,
     with lock:
         _lock(lock, out)
         write_class_files(out, results, a)
+        from autograder.class_report import write_class_report  # as grade_class calls it
+
+        # The gradebook keeps results, not the submitted files: the similarity section says so.
+        write_class_report(out, results, a, None, course_root)
     return a, results, where
 
 

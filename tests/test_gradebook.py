@@ -158,8 +158,10 @@ def test_grade_records_every_run_history_and_report_rebuild(tmp_path: Path, caps
     assert main(["history", "nobody", "--db", str(out)]) == 1
     assert main(["history", "bob", "--db", str(tmp_path / "nothing-here.sqlite")]) == 2
 
-    (out / "grades.csv").unlink()
+    for name in ("grades.csv", "report.html", "item_analysis.csv"):
+        (out / name).unlink()
     assert main(["report", str(out), "--course", str(course)]) == 0
     assert "class files of" in capsys.readouterr().out
     assert (out / "grades.csv").read_bytes() == table  # same grades, rebuilt without grading
+    assert "bob" in (out / "report.html").read_text() and (out / "item_analysis.csv").is_file()
     assert main(["report", str(tmp_path / "subs"), "--db", url, "--course", str(course)]) == 2
