@@ -157,11 +157,20 @@ def test_a_late_mutant_loses_its_exercise_and_the_late_penalty(root):
         assert "late" in doc["output"].lower()
 
 
-def test_without_metadata_the_submission_is_still_graded(root):
-    doc = run_autograder(root, solution_files(), metadata=None)
+def test_without_metadata_graded_all_the_same_and_visibility_from_assignment_toml(root):
+    toml = root / "source" / "course" / "assignments" / "hw07" / "assignment.toml"
+    before = toml.read_text(encoding="utf-8")
+    toml.write_text(before + '\n[gradescope]\nvisibility = "after_published"\n'
+                    'test_visibility = "after_due_date"\n', encoding="utf-8")
+    try:
+        doc = run_autograder(root, solution_files(), metadata=None)
+    finally:
+        toml.write_text(before, encoding="utf-8")
     assert doc["score"] == doc["extra_data"]["max_score"]
     assert doc["extra_data"]["gradescope"]["submitted_at"] is None
     assert doc["extra_data"]["submitted_at"] == ""
+    assert doc["visibility"] == "after_published"
+    assert {t["visibility"] for t in doc["tests"]} <= {"after_due_date", "after_published", "hidden"}
 
 
 def test_visibility_settings(tmp_path):
