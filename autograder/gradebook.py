@@ -151,8 +151,9 @@ def db_url(db: str | Path | None, out: Path | None = None) -> str:
 def sqlite_path(url: str) -> Path | None:
     """The file of a SQLite URL (None: another database, or in memory)."""
     u = sa.engine.make_url(url)
-    return Path(u.database) if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:") \
-        else None
+    if u.get_backend_name() != "sqlite" or u.database in (None, "", ":memory:"):
+        return None
+    return Path(u.database)
 
 
 def _now() -> str:
@@ -214,12 +215,15 @@ class Gradebook:
 
     def _write(self, fn: Callable[[sa.Connection], T], what: str) -> T:
         """Run ``fn`` in one write transaction; retried while the database is busy or a writer raced."""
-        delay, err = 0.05, None
+        delay, err, raced = 0.05, None, 0
         for _ in range(RETRIES):
             try:
                 with self.engine.begin() as conn:
                     return fn(conn)
             except sa.exc.IntegrityError as exc:  # another writer took this attempt number
+                raced += 1
+                if raced > 3:  # not a race: a constraint this write breaks
+                    raise GradebookError(f"{what} in {self.where}: {exc.orig}") from None
                 err = exc
             except sa.exc.OperationalError as exc:
                 if not _busy(exc):

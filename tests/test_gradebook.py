@@ -84,6 +84,27 @@ def test_db_urls(tmp_path: Path) -> None:
         Gradebook(db_url(tmp_path / "missing.sqlite"), create=False)
 
 
+def test_a_raced_write_is_retried_and_a_broken_one_is_named(tmp_path: Path, monkeypatch) -> None:
+    """On a server database two writers can pick the same attempt number: the loser retries."""
+    url, calls, real = db_url(tmp_path / "gb.sqlite"), [], gradebook._record
+    unique = sa.exc.IntegrityError("INSERT INTO results ...", {}, Exception("UNIQUE constraint failed"))
+
+    def raced_once(c, run_id, rs):
+        calls.append(run_id)
+        if len(calls) == 1:
+            raise unique
+        return real(c, run_id, rs)
+
+    with Gradebook(url) as gb:
+        run = gb.start_run("hw07", "t1", tmp_path, {}, "0.1.0")
+        monkeypatch.setattr(gradebook, "_record", raced_once)
+        assert gb.record(run, result("ann")) and len(calls) == 2
+        monkeypatch.setattr(gradebook, "_record", lambda c, run_id, rs: (_ for _ in ()).throw(unique))
+        with pytest.raises(GradebookError, match="recording bob in sqlite.*UNIQUE constraint failed"):
+            gb.record(run, result("bob"))
+    assert count(url, results) == 1
+
+
 WRITERS, STUDENTS, TESTS = 4, 30, 5
 
 
