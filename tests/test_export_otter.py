@@ -8,6 +8,7 @@ about 25 s in all on an idle 2-core machine.
 import ast
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ import pytest
 from autograder.assignment import find_assignment
 from autograder.cli import main
 from autograder.engine import load_reference
-from autograder.export.otter import export_otter, literal, split_module
+from autograder.export.otter import ExportError, export_otter, literal, split_module
 from autograder.export.recording import record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,6 +126,17 @@ def test_split_module_keeps_end_marker_and_drops_imports_between_student_files()
     assert functions["f"].splitlines()[-1] == f"    {end}"
     assert list(functions) == ["f", "g"]
     ast.parse(functions["f"])
+
+
+def test_a_hidden_test_that_calls_nothing_is_refused(tmp_path):
+    """Its points could not be earned in otter, so otter's max score would differ from ours."""
+    for part in ("assignments", "reference", "solutions"):
+        shutil.copytree(ROOT / part / "hw07", tmp_path / part / "hw07")
+    (tmp_path / "reference" / "hw07" / "tests" / "test_silent.py").write_text(
+        "import pytest\n\n\n@pytest.mark.exercise('sigmoid')\n@pytest.mark.points(1)\n"
+        "def test_nothing(student):\n    assert True\n", encoding="utf-8")
+    with pytest.raises(ExportError, match="never call the submission.*test_silent.py::test_nothing"):
+        export_otter(tmp_path, "hw07", tmp_path / "out")
 
 
 def test_cli(tmp_path, capsys):

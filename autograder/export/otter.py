@@ -198,7 +198,8 @@ def _calls_for(test: RecordedTest, ex: Exercise) -> list[Recorded]:
     return kept
 
 
-def test_cell(test: RecordedTest, ex: Exercise, hidden: bool) -> str:
+def case_cell(test: RecordedTest, ex: Exercise, hidden: bool) -> str:
+    """The code cell of one otter test case: a check_call per recorded call."""
     # otter reads a first comment line naming "hidden" as the mark: a public test starts with code
     lines = ["# HIDDEN", f"# {test.result.name}"] if hidden else []
     for c in _calls_for(test, ex):
@@ -239,8 +240,17 @@ def master_notebook(course_root: Path, name: str):
 
     a, secrets = find_assignment(course_root, name)
     ref = load_reference(secrets.reference)
-    hidden = [t for t in record(secrets.hidden_tests, a, ref) if t.calls]
-    public = [t for t in record(a.public_tests, a, ref) if t.calls]
+    hidden = record(secrets.hidden_tests, a, ref)
+    public = [t for t in record(a.public_tests, a, ref) if t.calls]  # feedback only: may be left out
+    # A hidden test becomes otter test cases worth its points; one that cannot would change the
+    # max score, and one the reference fails would be wrong for everybody: refuse both.
+    silent = [t.result.nodeid for t in hidden if not t.calls]
+    failing = [t.result.nodeid for t in hidden if not t.result.passed]
+    if silent:
+        raise ExportError(f"hidden tests that never call the submission cannot become otter tests: "
+                          f"{', '.join(silent)}")
+    if failing:
+        raise ExportError(f"hidden tests fail on the reference itself: {', '.join(failing)}")
     solutions = Path(course_root) / "solutions" / name
     modules = [Path(f).stem for f in a.files]
     by_function = {ex.function: ex for ex in a.exercises}
@@ -283,8 +293,8 @@ def master_notebook(course_root: Path, name: str):
                 v4.new_code_cell(otter_markers(src)),
                 v4.new_raw_cell(END),
                 v4.new_raw_cell("# BEGIN TESTS"),
-                *[v4.new_code_cell(test_cell(t, ex, hidden=False)) for t in mine_pub],
-                *[v4.new_code_cell(test_cell(t, ex, hidden=True)) for t in mine_hid],
+                *[v4.new_code_cell(case_cell(t, ex, hidden=False)) for t in mine_pub],
+                *[v4.new_code_cell(case_cell(t, ex, hidden=True)) for t in mine_hid],
                 v4.new_raw_cell("# END TESTS"),
                 v4.new_raw_cell("# END QUESTION"),
             ]
