@@ -59,7 +59,7 @@ def as_values(value: Any, *, what: str) -> np.ndarray:
     float costs points only in the type test, not in every value test. The shape stays as is."""
     if value is None:
         fail(f"{what} returned None.", "a missing return statement")
-    if isinstance(value, np.ndarray) or isinstance(value, (list, tuple, float, int, np.generic)):
+    if isinstance(value, (np.ndarray, list, tuple, float, int, np.generic)):
         try:
             arr = np.asarray(value)
         except (TypeError, ValueError):
