@@ -3,7 +3,9 @@
 A solution file marks the code students write with nbgrader-style markers, each alone on its
 line (three hashes, then ``BEGIN SOLUTION`` / ``END SOLUTION``). ``strip_solution`` replaces each
 region, markers included, by ``raise NotImplementedError("<function>: write your code here")`` at
-the BEGIN marker's indentation and keeps every other byte as it is.
+the BEGIN marker's indentation and keeps every other byte as it is. In an assignment folder (one with
+``assignment.toml`` and ``README.md``) the notebook variant ``<name>.ipynb`` is generated too
+(``autograder.notebook_build``), and is stale like any stub when it differs.
 """
 
 from __future__ import annotations
@@ -123,6 +125,13 @@ def _stubs(solution_dir: Path) -> dict[str, str]:
     return stubs
 
 
+def _generated(solution_dir: Path, out_dir: Path) -> dict[str, str]:
+    """The stubs, and in an assignment folder its notebook: file name -> text."""
+    from autograder.notebook_build import assignment_notebook
+
+    return {**_stubs(solution_dir), **assignment_notebook(solution_dir, out_dir)}
+
+
 def _write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -142,7 +151,7 @@ def _is_current(path: Path, text: str) -> bool:
 def build_assignment(solution_dir: Path, out_dir: Path) -> list[Path]:
     """Write the stub of every solution file into out_dir; return only the files that changed."""
     out_dir = Path(out_dir)
-    stubs = _stubs(solution_dir)
+    stubs = _generated(solution_dir, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in stubs.items():
@@ -157,5 +166,6 @@ def stale_stubs(solution_dir: Path, out_dir: Path) -> list[str]:
     """Names of the stubs in out_dir that differ from what build_assignment would write."""
     out_dir = Path(out_dir)
     return [
-        name for name, text in _stubs(solution_dir).items() if not _is_current(out_dir / name, text)
+        name for name, text in _generated(solution_dir, out_dir).items()
+        if not _is_current(out_dir / name, text)
     ]

@@ -28,8 +28,9 @@ def find_assignment_folder(start: Path) -> Path:
                             f"assignment folder)")
 
 
-def self_check(folder: Path, assignment: Assignment | None = None) -> SubmissionResult:
-    """Run the public tests on the student's files in ``folder``."""
+def self_check(folder: Path, assignment: Assignment | None = None, notes: tuple[str, ...] = ()
+               ) -> SubmissionResult:
+    """Run the public tests on the student's files in ``folder`` (``notes``: shown first)."""
     from autograder.sandbox.launch import SubprocessLauncher
 
     folder = Path(folder).resolve()
@@ -47,7 +48,7 @@ def self_check(folder: Path, assignment: Assignment | None = None) -> Submission
 
         file_of = {fn: f for f, fns in files.items() for fn in fns}
         job = Job("you", lambda: WorkerStudent(first.launch, a.call_timeout, file_of=file_of),
-                  describe_files(folder, a))
+                  tuple(notes) + describe_files(folder, a))
         results: list[SubmissionResult] = []
         run_session(a.public_tests, a, [job], results.append)
     finally:
@@ -55,6 +56,22 @@ def self_check(folder: Path, assignment: Assignment | None = None) -> Submission
         launcher.close()  # gives back its worker slot and scratch copies
         _forget_modules_under(a.public_tests, before)
     return results[0]
+
+
+def self_check_notebook(path: Path) -> SubmissionResult:
+    """Run the public tests on a saved notebook, read the way the grader reads it (its code cells as
+    one module); ValueError with the student-facing reason when it is not a readable notebook."""
+    import tempfile
+
+    from autograder.unpack import materialize, unpack
+
+    path = Path(path).resolve()
+    a = load_assignment(find_assignment_folder(path.parent))
+    u = unpack(path, a.files_map())
+    if u.error:
+        raise ValueError("\n".join(u.notes))
+    with tempfile.TemporaryDirectory(prefix="autograder-check-") as tmp:
+        return self_check(materialize(u.files, Path(tmp) / "notebook"), a, u.notes)
 
 
 class _Prestarted:

@@ -13,7 +13,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("check", help="run the public tests on your files (students)")
-    c.add_argument("dir", nargs="?", default=".", type=Path, help="folder with your files")
+    c.add_argument("dir", nargs="?", default=".", type=Path,
+                   help="folder with your files, or your notebook (.ipynb)")
 
     g = sub.add_parser("grade", help="grade a class (TAs)")
     g.add_argument("submissions", type=Path, help="folder with one entry per student")
@@ -71,14 +72,22 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check(args) -> int:
-    from autograder.check import render_check, self_check
+    from autograder.check import render_check, self_check, self_check_notebook
     from autograder.sandbox.launch import CAN_FORK
 
     try:
-        r = self_check(args.dir)
+        if args.dir.suffix.lower() == ".ipynb":
+            if not args.dir.is_file():
+                raise FileNotFoundError(f"{args.dir}: no such notebook")
+            r = self_check_notebook(args.dir)
+        else:
+            r = self_check(args.dir)
     except FileNotFoundError as exc:
         print(f"autograder check: {exc}", file=sys.stderr)
         return 2
+    except ValueError as exc:  # a notebook that cannot be read: the student's to fix
+        print(f"autograder check: {exc}", file=sys.stderr)
+        return 1
     note = ("Your code ran in a separate process with a time limit per call." if CAN_FORK else
             "Your code ran in a separate process with a wall-clock time limit only (no further "
             "isolation on this system).")

@@ -62,10 +62,12 @@ def assignment_hash(assignment: Assignment, secrets: Iterable[Path] = ()) -> str
 def run_session(tests: Path, assignment: Assignment, jobs: Iterable[Job],
                 on_result: Callable[[SubmissionResult], None], reference: ModuleType | None = None,
                 assignment_hash: str = "") -> None:
-    """Collect ``tests`` once and run them for each job; results go to ``on_result``."""
+    """Collect ``tests`` (a folder, or one test file in it) once and run them for each job; results
+    go to ``on_result``. Test ids are relative to the folder either way, so are the seeds."""
     plugin = GradingPlugin(assignment, jobs, on_result, reference, assignment_hash)
+    root = tests if Path(tests).is_dir() else Path(tests).parent
     args = [
-        str(tests), "-c", str(_INI), "--rootdir", str(tests), "--noconftest",
+        str(tests), "-c", str(_INI), "--rootdir", str(root), "--noconftest",
         "-p", "autograder.plugin", "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings",
         "-p", "no:logging", "--capture=no",
     ]

@@ -1,14 +1,14 @@
 """Finding the students' submissions in a folder: one entry per student.
 
-An entry is a folder ``<id>/``, a ``<id>.zip`` or a ``<id>.py``; the student id is the entry's name
-without that extension. What is read from each entry, and what is refused, is ``autograder.unpack``'s
-business: a submission carries the vetted files and the notes, and ``prepare`` writes those files
-into a scratch folder, the only place a worker reads from.
+An entry is a folder ``<id>/``, a ``<id>.zip``, a ``<id>.py`` or a notebook ``<id>.ipynb``; the student
+id is the entry's name without that extension. What is read from each entry, and what is refused, is
+``autograder.unpack``'s business: a submission carries the vetted files and the notes, and ``prepare``
+writes those files into a scratch folder, the only place a worker reads from.
 
 Entries that are not submissions: names starting with "." are ignored; other kinds of files
 (``notes.txt``, ``roster.csv``), names that are not valid ids, and a file named like one of the
 assignment's (``activations.py``: one student's file, not a student) are skipped with a line for the TA.
-An archive the grader cannot open (``alice.rar``, ``alice.tar.gz``, ``alice.ipynb``) and a symbolic link
+An archive the grader cannot open (``alice.rar``, ``alice.tar.gz``) and a symbolic link
 are a student with an error, so they appear in the class report. Two entries with the same id
 (``alice/`` and ``alice.zip``) are one student with an error: neither is graded, both are named.
 """
@@ -24,8 +24,7 @@ from autograder.assignment import Assignment
 from autograder.unpack import Limits, Unpacked, content_hash, materialize, show, unpack
 
 # Formats students do hand in that this grader does not open: a row with an error, not a skip.
-UNSUPPORTED = (".tar.gz", ".tar.bz2", ".tar.xz", ".rar", ".7z", ".tar", ".tgz", ".gz", ".bz2", ".xz",
-               ".ipynb")
+UNSUPPORTED = (".tar.gz", ".tar.bz2", ".tar.xz", ".rar", ".7z", ".tar", ".tgz", ".gz", ".bz2", ".xz")
 RESERVED_IDS = {"grades.csv"}  # names the grader writes at the top of OUT
 
 
@@ -55,7 +54,7 @@ def describe_files(folder: Path, assignment: Assignment) -> tuple[str, ...]:
 
 
 def classify(entry: os.DirEntry | Path, assignment_files: set[str]) -> tuple[str, str, str]:
-    """(kind, student id, why skipped) for one entry; kind: folder|zip|py|link|unsupported|skip."""
+    """(kind, student id, why skipped) for one entry; kind: folder|zip|py|notebook|link|unsupported|skip."""
     name = entry.name
     try:
         name.encode("utf-8")
@@ -67,7 +66,7 @@ def classify(entry: os.DirEntry | Path, assignment_files: set[str]) -> tuple[str
         kind, sid = "folder", name
     elif stat.S_ISLNK(st.st_mode):
         kind = "link"
-        sid = name[:-4] if lower.endswith(".zip") else name[:-3] if lower.endswith(".py") else name
+        sid = next((name[: -len(e)] for e in (".zip", ".py", ".ipynb") if lower.endswith(e)), name)
     elif not stat.S_ISREG(st.st_mode):
         return "skip", "", f"{show(name)}: not a folder or a regular file; skipped"
     elif lower.endswith(".zip"):
@@ -77,6 +76,8 @@ def classify(entry: os.DirEntry | Path, assignment_files: set[str]) -> tuple[str
             return "skip", "", (f"{show(name)}: a file of the assignment, not a student (SUBMISSIONS must "
                                 f"hold one entry per student, not one student's files); skipped")
         kind, sid = "py", name[:-3]
+    elif lower.endswith(".ipynb"):
+        kind, sid = "notebook", name[:-6]
     elif lower.endswith(UNSUPPORTED):
         ext = next(e for e in UNSUPPORTED if lower.endswith(e))
         kind, sid = "unsupported", name[:-len(ext)]

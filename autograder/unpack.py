@@ -1,4 +1,4 @@
-"""Vetting one student's entry (a folder, a ``.zip`` or a single ``.py``) into plain files.
+"""Vetting one student's entry (a folder, a ``.zip``, a single ``.py`` or ``.ipynb``) into plain files.
 
 Nothing the worker reads comes from the submissions folder directly: ``unpack`` reads the entry
 once, without following symbolic links and with limits on every read, and returns the accepted files
@@ -22,6 +22,10 @@ Rules (each problem is a note; the student is graded on what is usable):
   holding just ``solution.py``) is taken as one module providing every function: it becomes the
   assignment's first file, and the other files are written to take their functions from it.
 - One level of zip inside a submission is unpacked when nothing else holds the assignment's files.
+- A notebook (``.ipynb``) is graded like that one module: its code cells become it
+  (``autograder.notebook`` says what is kept). Beside ``.py`` files, the notebook is graded only when
+  it implements more of the assignment's functions than they do (untouched stubs next to a
+  filled-in notebook); of several notebooks, the one that implements the most.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-IGNORED_NAMES = {"__MACOSX", "__pycache__", "Thumbs.db", "desktop.ini"}
+IGNORED_NAMES = {"__MACOSX", "__pycache__", "Thumbs.db", "desktop.ini", "timestamp.txt"}  # + nbgrader's
 MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.py")
 # "activations (1).py", "activations(2).py", "activations copy.py", "activations-1.py", "Activations.PY"
 NEAR_MISS = re.compile(r"(?P<stem>.+?)(?:\s*\(\d+\)|\s+copy(?:\s*\d+)?|-\d+)?\.py(?:\.txt)?", re.IGNORECASE)
@@ -55,6 +59,7 @@ class Limits:
     max_unpacked_bytes: int = 64 * 1024 * 1024  # what a zip may declare in total
     max_ratio: float = 100.0  # declared size / archive size, above 1 MB declared
     max_depth: int = 12  # folder nesting
+    max_notebook_bytes: int = 32 * 1024 * 1024  # a notebook (outputs and images included; only code is kept)
 
 
 @dataclass(frozen=True)
@@ -358,6 +363,74 @@ def select(scan: _Scan, assignment_files: Mapping[str, Sequence[str]], limits: L
     """Pick the assignment's files (and the student's helper modules) out of a scanned entry."""
     if scan.error:
         return Unpacked((), tuple(scan.notes), scan.error)
+    notebooks = [f for f in scan.files if f.path.suffix.lower() == ".ipynb"]
+    if notebooks:
+        return _select_notebook(scan, notebooks, assignment_files, limits)
+    return _select_files(scan, assignment_files, limits)
+
+
+def _select_notebook(scan: _Scan, notebooks: list[_File], assignment_files: Mapping[str, Sequence[str]],
+                     limits: Limits) -> Unpacked:
+    """A notebook, or the ``.py`` files beside it: whichever implements more of the functions."""
+    from autograder.notebook import NotebookError, implemented, notebook_code
+
+    rest = _Scan([f for f in scan.files if all(f is not n for n in notebooks)], list(scan.notes),
+                 scan.error, set(scan.refused))
+    py = _select_files(rest, assignment_files, limits)
+    wanted = list(assignment_files)
+    functions = [fn for fns in assignment_files.values() for fn in fns]
+    py_done = set().union(*(implemented(d, functions) for n, d in py.files if n in assignment_files))
+    has_py = any(n in assignment_files for n, _ in py.files)
+    read, problems = [], []
+    for f in notebooks:
+        label = show(str(f.path))
+        try:
+            if f.size > limits.max_notebook_bytes:
+                raise NotebookError(f"{label} is {size_text(f.size)}, over the "
+                                    f"{size_text(limits.max_notebook_bytes)} limit for a notebook.")
+            data = f.read(limits.max_notebook_bytes + 1)
+            if len(data) > limits.max_notebook_bytes:
+                raise NotebookError(f"{label} is over the {size_text(limits.max_notebook_bytes)} limit "
+                                    f"for a notebook.")
+            code = notebook_code(data, label, [w[:-3] for w in wanted])
+        except NotebookError as exc:
+            problems.append(str(exc))
+        except READ_ERRORS as exc:
+            problems.append(f"{label} could not be read ({type(exc).__name__}).")
+        else:
+            read.append((len(implemented(code.source, functions)), len(code.functions), label, code))
+    best = max(read, key=lambda r: r[:2], default=None)  # max keeps the first of equals: path order
+    if best is None or (has_py and len(py_done) >= best[0]):
+        if not has_py:  # nothing else to grade: the notebook's problem is the submission's
+            notes = scan.notes + problems + ["Nothing could be graded: fix the notebook and submit it again."]
+            return Unpacked((), tuple(notes), "the notebook could not be read")
+        skipped = [f"{label} was not graded: your .py files were (they implement {len(py_done)} of the "
+                   f"assignment's functions, the notebook {n})." for n, _, label, _ in read]
+        return Unpacked(py.files, py.notes + tuple(problems) + tuple(skipped))
+    n, _, label, code = best
+    first, others = wanted[0], wanted[1:]
+    notes = scan.notes + [
+        f"{label} was graded: its code cells as one module holding every function of the assignment, as "
+        f"{first} (errors in it are reported there), with {', '.join(others)} taking their functions "
+        f"from it.", *code.notes]
+    if not set(code.functions) & set(functions):
+        notes.append(f"{label} defines none of the assignment's functions ({', '.join(functions[:4])}, "
+                     f"...): keep their names exactly as in the assignment.")
+    notes += problems + [f"{other} was not graded: {label} was." for _, _, other, _ in read if other != label]
+    if has_py:
+        notes.append(f"Your .py files were not graded: {label} implements more of the assignment's functions "
+                     f"({n}, the .py files {len(py_done)}).")
+    source = code.source.encode()
+    if len(source) > limits.max_file_bytes:
+        notes.append(f"The code of {label} is {size_text(len(source))}, over the "
+                     f"{size_text(limits.max_file_bytes)} limit for one file: nothing could be graded.")
+        return Unpacked((), tuple(notes))
+    chosen = {first: source, **{w: _proxy(first, assignment_files[w]) for w in others}}
+    return _done(chosen, notes, [f for f in rest.files if f.path.suffix.lower() != ".py"], [])
+
+
+def _select_files(scan: _Scan, assignment_files: Mapping[str, Sequence[str]], limits: Limits) -> Unpacked:
+    """The ``.py`` files of a scanned entry that holds no notebook."""
     wanted = list(assignment_files)
     notes = list(scan.notes)
     budget = _Budget(limits)
@@ -452,12 +525,7 @@ def _missing(name: str, functions: Sequence[str]) -> str:
 
 
 def _done(chosen: dict[str, bytes], notes: list[str], others: list[_File], extra: list[str]) -> Unpacked:
-    nb = sorted(show(str(f.path)) for f in others if f.path.suffix.lower() == ".ipynb")
-    rest = sorted(show(str(f.path)) for f in others if f.path.suffix.lower() != ".ipynb")
-    if nb:
-        notes.append(f"Notebooks are not graded: {', '.join(nb[:5])}{' ...' if len(nb) > 5 else ''} "
-                     f"(submit your code as the assignment's .py files).")
-    unused = extra + rest
+    unused = extra + sorted(show(str(f.path)) for f in others)
     if unused:
         more = f" and {len(unused) - 8} more" if len(unused) > 8 else ""
         notes.append(f"Not used: {', '.join(unused[:8])}{more}.")
@@ -468,7 +536,7 @@ def _done(chosen: dict[str, bytes], notes: list[str], others: list[_File], extra
 
 def unpack(entry: Path, assignment_files: Mapping[str, Sequence[str]], limits: Limits = Limits()
            ) -> Unpacked:
-    """Vet one entry of the submissions folder: a folder, a ``.zip`` or a ``.py`` file."""
+    """Vet one entry of the submissions folder: a folder, a ``.zip``, a ``.py`` or a ``.ipynb`` file."""
     entry = Path(entry)
     try:
         st = entry.lstat()
@@ -480,7 +548,7 @@ def unpack(entry: Path, assignment_files: Mapping[str, Sequence[str]], limits: L
             scan = _scan_folder(entry, limits)
         elif entry.suffix.lower() == ".zip":
             scan = _scan_zip(entry, show(entry.name), limits, PurePosixPath(), nested=False)
-        elif entry.suffix.lower() == ".py" and stat.S_ISREG(st.st_mode):
+        elif entry.suffix.lower() in (".py", ".ipynb") and stat.S_ISREG(st.st_mode):
             scan = _Scan([_File(PurePosixPath(entry.name), st.st_size,
                                 lambda cap: _read_capped(entry, cap))])
         else:

@@ -313,8 +313,8 @@ def test_unexpected_file_names(subs: Path) -> None:
         "logreg.py is in your submission more than once (hw07/logreg.py, old/logreg.py); graded: "
         "hw07/logreg.py.",
         "Files that are not part of the assignment were not graded (your files may import them): utils.py.",
-        "Notebooks are not graded: hw07/hw07.ipynb (submit your code as the assignment's .py files).",
         "Not used: hw07/notes.txt.",
+        'hw07/hw07.ipynb is JSON but not a Jupyter notebook (it has no "nbformat" field).',
     )
     assert files_of(sub) == {**{n: t.encode() for n, t in SOL.items()}, "utils.py": b"K = 1\n"}
 
