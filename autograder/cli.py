@@ -114,7 +114,10 @@ def _grade(args) -> int:
         return fail(f"cannot read the submissions folder {subs}: permission denied")
     if args.jobs is not None and args.jobs < 1:
         return fail(f"--jobs must be at least 1 (got {args.jobs})")
-    s, o = subs.resolve(), out.resolve()
+    from autograder.nbgrader_submitted import submitted_folder
+
+    nbgrader = submitted_folder(subs, args.assignment)  # an nbgrader course: submitted/<student>/<name>/
+    s, o = (nbgrader or subs).resolve(), out.resolve()
     if o == s or o.is_relative_to(s) or s.is_relative_to(o):
         return fail(f"the results folder {out} and the submissions folder {subs} must be kept apart "
                     f"(neither inside the other)")
@@ -126,6 +129,8 @@ def _grade(args) -> int:
             times = read_times(args.submitted_at)
         except ValueError as exc:
             return fail(f"--submitted-at: {exc}")
+    if nbgrader is not None:
+        print(f"nbgrader layout: grading {nbgrader}/<student>/{args.assignment}/ (times from timestamp.txt)")
     try:
         a, _ = find_assignment(args.course, args.assignment)
         jobs = args.jobs or os.cpu_count() or 1

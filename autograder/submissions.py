@@ -101,6 +101,11 @@ def discover(root: Path, assignment: Assignment, limits: Limits | None = None
     student's error or note, never an exception.
     """
     root = Path(root)
+    from autograder.nbgrader_submitted import discover_submitted, submitted_folder
+
+    nbgrader = submitted_folder(root, assignment.name)
+    if nbgrader is not None:  # a course collecting with nbgrader: submitted/<student>/<assignment>/
+        return discover_submitted(nbgrader, assignment, limits)
     with os.scandir(root) as it:
         entries = sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
     files = assignment.files_map()

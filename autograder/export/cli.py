@@ -1,4 +1,4 @@
-"""``autograder export gradescope|otter|grades``: the command group (imports stay lazy)."""
+"""``autograder export gradescope|otter|nbgrader|grades``: the command group (imports stay lazy)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,13 @@ def add_export(sub) -> None:
     o.add_argument("--out", required=True, type=Path)
     o.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
 
+    n = kinds.add_parser("nbgrader", help="an nbgrader course folder <out>/: source/<assignment>/"
+                         "<assignment>.ipynb (private: it holds the solution and hidden checks) and "
+                         "nbgrader_config.py")
+    n.add_argument("assignment")
+    n.add_argument("--out", required=True, type=Path, help="the nbgrader course folder")
+    n.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
+
     r = kinds.add_parser("grades", help="a graded class's grades for Moodle, Canvas or a plain CSV")
     r.add_argument("out", type=Path, help="the results folder of autograder grade (holds grades.csv)")
     r.add_argument("--format", required=True, choices=("moodle", "canvas", "csv"))
@@ -35,7 +42,8 @@ def add_export(sub) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    return {"gradescope": _gradescope, "otter": _otter, "grades": _grades}[args.kind](args)
+    kinds = {"gradescope": _gradescope, "otter": _otter, "nbgrader": _nbgrader, "grades": _grades}
+    return kinds[args.kind](args)
 
 
 def _fail(kind: str, exc: BaseException) -> int:
@@ -68,6 +76,22 @@ def _otter(args) -> int:
         return _fail("otter", exc)
     print(f"wrote {path}\nnext: otter assign {path} {path.parent / 'dist'}   (student and autograder "
           f"notebooks, and the autograder zip for otter run / Gradescope)")
+    return 0
+
+
+def _nbgrader(args) -> int:
+    from autograder.assignment import AssignmentError
+    from autograder.engine import GraderError
+    from autograder.export.nbgrader import export_nbgrader
+    from autograder.export.otter import ExportError
+
+    try:
+        path = export_nbgrader(args.course, args.assignment, args.out)
+    except (AssignmentError, GraderError, ExportError, OSError) as exc:
+        return _fail("nbgrader", exc)
+    print(f"wrote {path} and {args.out / 'nbgrader_config.py'}\nnext, in {args.out}: nbgrader "
+          f"generate_assignment {args.assignment}; after collecting: nbgrader autograde {args.assignment}, "
+          f"or autograder grade {args.out} --assignment {args.assignment} --out OUT")
     return 0
 
 
