@@ -90,10 +90,11 @@ def test_nbgrader_autograde_gives_full_marks_and_zero(course: Path) -> None:
     assert json.loads(done.stdout) == {"alice": [100.0, 100.0], "bob": [0.0, 100.0]}
 
 
-def test_autograder_grade_on_the_nbgrader_course_agrees(course: Path, tmp_path: Path) -> None:
-    out = tmp_path / "ours"
+def test_autograder_grade_on_the_nbgrader_course_agrees(course: Path, capsys) -> None:
+    out = course / "ours"  # inside the course root: only submitted/ holds submissions
     assert main(["grade", str(course), "--assignment", "hw07", "--out", str(out), "--course", str(REPO),
                  "--jobs", "2", "--no-progress"]) == 0
+    assert f"nbgrader layout: grading {course / 'submitted'}/<student>/hw07/" in capsys.readouterr().out
     text = (out / "grades.csv").read_text(encoding="utf-8")
     rows = {r["student_id"]: r for r in csv.DictReader(text.splitlines())}
     assert (rows["alice"]["score"], rows["alice"]["max_score"], rows["bob"]["score"]) == ("100", "100", "0")

@@ -8,7 +8,6 @@ submitted/<student>/hw07/ layout gets the same score, test by test.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -17,7 +16,6 @@ from nbformat.v4 import new_code_cell
 
 from autograder.assignment import load_assignment
 from autograder.build import BEGIN_MARKER, END_MARKER
-from autograder.cli import main
 from autograder.grading import grade_class
 from autograder.nbgrader_submitted import parse_timestamp, submitted_folder
 from autograder.notebook_build import plan, student_notebook
@@ -206,14 +204,3 @@ def test_same_score_as_py_files_notebook_and_nbgrader_layout(tmp_path: Path) -> 
     assert doc["score"] == full and doc["extra_data"]["submitted_at"] == "2026-11-27T09:06:25.123456+00:00"
     feedback = (tmp_path / "out" / "tinkering" / "feedback.md").read_text(encoding="utf-8")
     assert "IPython magics, shell commands (!...) and help (?) are not run when grading" in feedback
-
-
-def test_grade_command_on_an_nbgrader_course_with_results_inside_it(tmp_path: Path, capsys) -> None:
-    course = nbgrader_course(tmp_path / "course", {"ann": (STUB_NB, "2026-11-27 09:06:25 UTC")})
-    shutil.copy(REPO / "assignments" / "hw07" / "hw07.ipynb", course / "notes.ipynb")  # not a student
-    code = main(["grade", str(course), "--assignment", "hw07", "--out", str(course / "ours"),
-                 "--course", str(REPO), "--jobs", "1", "--no-progress"])
-    out = capsys.readouterr().out
-    assert code == 0, out
-    assert f"nbgrader layout: grading {course / 'submitted'}/<student>/hw07/" in out
-    assert (course / "ours" / "grades.csv").read_text(encoding="utf-8").splitlines()[1].startswith("ann,0,")
