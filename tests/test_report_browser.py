@@ -111,6 +111,7 @@ def test_report_in_chromium(graded, expected, browser):
     shot = SCREENSHOTS / "report.png"
     page.screenshot(path=str(shot), full_page=True)
     page.emulate_media(media="print")
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SCREENSHOTS / "report-print.png"))  # the first screen, in print style
     print(f"\nscreenshot: {shot} (and report-print.png: the print stylesheet)")
 
