@@ -206,14 +206,16 @@ def test_nothing_outside_the_scratch_space_changed(batch):
 
 def test_the_results_folder_holds_only_the_graders_files(batch):
     ids = {r.student_id for r in batch.result.results}
+    unexpected = []
     for p in sorted(batch.out.rglob("*")):
         rel = p.relative_to(batch.out)
-        if rel.parts[0].startswith("."):
-            continue  # the engine's own work space
-        if p.is_file():
-            assert rel.as_posix() in ("grades.csv", "report.html", "item_analysis.csv") or (
-                len(rel.parts) == 2 and rel.parts[0] in ids
-                and rel.parts[1] in ("results.json", "feedback.md")), f"unexpected file {rel}"
+        if any(part.startswith(".") for part in rel.parts) or not p.is_file():
+            continue  # the engine's own work space and temporary files
+        ok = rel.as_posix() == "grades.csv" or (
+            len(rel.parts) == 2 and rel.parts[0] in ids and rel.parts[1] in ("results.json", "feedback.md"))
+        if not ok:
+            unexpected.append(rel.as_posix())
+    assert not unexpected, f"files in the results folder that the grader does not write: {unexpected}"
     for sid in ids:
         doc = json.loads((batch.out / sid / "results.json").read_text(encoding="utf-8"))
         assert doc["extra_data"]["student_id"] == sid  # written by the grader, not forged
