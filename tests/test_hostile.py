@@ -204,15 +204,23 @@ def test_nothing_outside_the_scratch_space_changed(batch):
     assert not created, f"attacks wrote outside their scratch space: {created}"
 
 
+ATTACK_NAMES = ("results.json", "forged.json", "big.bin")  # what the attacks write
+
+
 def test_the_results_folder_holds_only_the_graders_files(batch):
+    """Student folders hold the grader's two files; no attack-named file anywhere else.
+
+    (Class-level files such as grades.csv or a report are the engine's; their set may grow.)"""
     ids = {r.student_id for r in batch.result.results}
     unexpected = []
     for p in sorted(batch.out.rglob("*")):
         rel = p.relative_to(batch.out)
         if any(part.startswith(".") for part in rel.parts) or not p.is_file():
             continue  # the engine's own work space and temporary files
-        ok = rel.as_posix() == "grades.csv" or (
-            len(rel.parts) == 2 and rel.parts[0] in ids and rel.parts[1] in ("results.json", "feedback.md"))
+        if rel.parts[0] in ids:
+            ok = len(rel.parts) == 2 and rel.parts[1] in ("results.json", "feedback.md")
+        else:
+            ok = len(rel.parts) == 1 and rel.name not in ATTACK_NAMES
         if not ok:
             unexpected.append(rel.as_posix())
     assert not unexpected, f"files in the results folder that the grader does not write: {unexpected}"
