@@ -82,6 +82,8 @@ def read_notebook(data: bytes, label: str):
             f"{label} is not a valid notebook: it is not JSON (line {exc.lineno}, column {exc.colno}: "
             f"{exc.msg}). It may be cut off, or saved by a program that does not write notebooks; "
             f"open it in Jupyter, save it, and submit it again.") from None
+    except RecursionError:
+        raise NotebookError(f"{label} is not a valid notebook: its JSON is nested far too deeply.") from None
     if not isinstance(doc, dict) or "nbformat" not in doc:
         raise NotebookError(f"{label} is JSON but not a Jupyter notebook (it has no \"nbformat\" field).")
     with warnings.catch_warnings():

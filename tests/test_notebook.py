@@ -138,7 +138,8 @@ def test_an_old_notebook_format_is_read() -> None:
         {"cell_type": "code", "source": "x", "metadata": {}, "outputs": [], "id": "a"}]}).encode(),
      "hw07.ipynb is not a valid Jupyter notebook (nbformat 4)"),
     (b'{"nbformat": 9, "cells": []}', "hw07.ipynb is not a valid Jupyter notebook (nbformat 9)"),
-], ids=["empty", "cut-off", "not-utf8", "a-list", "no-cells", "bad-cell", "future-version"])
+    (b"[" * 100_000 + b"]" * 100_000, "hw07.ipynb is not a valid notebook: its JSON is nested far too"),
+], ids=["empty", "cut-off", "not-utf8", "a-list", "no-cells", "bad-cell", "future-version", "json-bomb"])
 def test_malformed_notebooks_say_what_is_wrong(data: bytes, message: str) -> None:
     with pytest.raises(NotebookError) as e:
         notebook_code(data, "hw07.ipynb", OWN)

@@ -8,6 +8,7 @@ submitted/<student>/hw07/ layout gets the same score, test by test.
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -63,10 +64,12 @@ def by_id(subs) -> dict:
 
 def test_notebook_folder_and_top_level_notebook_are_students(tmp_path: Path) -> None:
     put(tmp_path, {"ann/hw07.ipynb": SOLVED_NB, "bob.ipynb": SOLVED_NB, "cid/Untitled.ipynb": SOLVED_NB})
+    with zipfile.ZipFile(tmp_path / "dee.zip", "w") as z:
+        z.writestr("hw07/hw07.ipynb", SOLVED_NB)
     subs, skipped = discover(tmp_path, A)
-    assert skipped == [] and sorted(by_id(subs)) == ["ann", "bob", "cid"]
-    ann, bob, cid = (by_id(subs)[k] for k in ("ann", "bob", "cid"))
-    assert ann.files == bob.files == cid.files and set(dict(ann.files)) == set(FILES)
+    assert skipped == [] and sorted(by_id(subs)) == ["ann", "bob", "cid", "dee"]
+    ann, bob, cid, dee = (by_id(subs)[k] for k in ("ann", "bob", "cid", "dee"))
+    assert ann.files == bob.files == cid.files == dee.files and set(dict(ann.files)) == set(FILES)
     assert b"import activations as _submission" in dict(ann.files)["gates.py"]
     assert ann.notes == ("hw07.ipynb was graded: its code cells as one module holding every function of the "
                          "assignment, as activations.py (errors in it are reported there), with gates.py, "
