@@ -34,6 +34,8 @@ class Call:
 class Student:
     """Base: attribute access gives a callable that returns the value of the call."""
 
+    layers: tuple[str, ...] = ()  # isolation layers around the code (none in-process)
+
     def call(self, name: str, *args: Any, **kwargs: Any) -> Call:
         raise NotImplementedError
 
