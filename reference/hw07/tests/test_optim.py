@@ -47,9 +47,10 @@ def test_values(student, rng):
 
 def step_of(call, name: str, p: np.ndarray, on: str) -> np.ndarray:
     """What sgd_step added to params[name]; failing when the parameter was left unchanged."""
-    delta = as_values(updated(call, name), what=f"params['{name}'] after sgd_step") - p
-    if delta.shape != p.shape:
-        fail(f"params['{name}'] has shape {delta.shape} after sgd_step, but {p.shape} before.")
+    after = as_values(updated(call, name), what=f"params['{name}'] after sgd_step")
+    if after.shape != p.shape:
+        fail(f"params['{name}'] has shape {after.shape} after sgd_step, but {p.shape} before.")
+    delta = after - p
     if not np.any(delta):
         fail(f"params['{name}'] is unchanged after sgd_step on {on}.", UNCHANGED)
     return delta
