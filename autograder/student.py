@@ -130,21 +130,27 @@ class WorkerStudent(Student):
         self.oracle_module = oracle_module
         self.file_of = file_of or {}
         self.worker = None
-        self.broken: dict[str, errors.StudentCodeError] = {}
+        # what failed for good: a function name or "file:<name>" -> the error for a given function
+        self.broken: dict[str, Callable[[str], errors.StudentCodeError]] = {}
         self.events: list[str] = []  # what happened to workers, for the TA's log
         self.layers: tuple[str, ...] = ()
 
     def _oracle(self, name: str, args: tuple, kwargs: dict) -> dict:
         if self.oracle_module is None or name not in self._allowed_oracles:
-            raise errors.ProtocolError(f"oracle {name!r} was not offered")
-        value = getattr(self.oracle_module, name)(*args, **kwargs)
+            raise errors.ProtocolError(f"it called {name}, which it may not use here")
+        try:
+            value = getattr(self.oracle_module, name)(*args, **kwargs)
+        except Exception as exc:  # the student passed arguments the correct function rejects
+            raise errors.ProtocolError(
+                f"it called {name} with arguments that {name} does not accept "
+                f"({type(exc).__name__}: {str(exc)[:150]})") from None
         return {"value": value, "args_after": args, "kwargs_after": kwargs}
 
     def _request(self, name: str, op: str, values: dict) -> tuple[dict, dict]:
         filename = self.file_of.get(name, "")
         for key in (name, "file:" + filename):
             if key in self.broken:
-                raise self.broken[key].with_traceback(None)  # or its traceback grows per raise
+                raise self.broken[key](name)  # a fresh exception: no traceback that grows per raise
         if self.worker is None or not self.worker.alive:
             self.worker = self._launch()
             self.layers = self.worker.layers
@@ -153,10 +159,10 @@ class WorkerStudent(Student):
             # is blamed (once) for every function in it.
             header, _ = self._exchange("file:" + filename, name, {"op": "load", "file": filename}, {})
             if not header.get("ok"):
-                err = to_error(name, header.get("error") or {})
-                if header.get("error", {}).get("kind") in ("import", "missing-file"):
-                    self.broken["file:" + filename] = err
-                raise err
+                report = header.get("error") or {}
+                if report.get("kind") in ("import", "missing-file"):
+                    self.broken["file:" + filename] = lambda fn, report=report: to_error(fn, report)
+                raise to_error(name, report)
             self.worker.loaded.add(filename)
         oracles = [u for u in self.uses(name) if u != name] if self.oracle_module else []
         self._allowed_oracles = set(oracles)
@@ -181,7 +187,7 @@ class WorkerStudent(Student):
             err = errors.StudentCrashed(name, f"{name} could not be graded: {why}; it was not "
                                               f"run again.")
         self.events.append(f"{key}: {err.kind}")
-        self.broken[key] = err
+        self.broken[key] = lambda fn, err=err: type(err)(fn, err.summary)
         raise err
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Call:

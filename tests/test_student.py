@@ -9,7 +9,7 @@ from autograder import errors
 from autograder.sandbox.launch import SubprocessLauncher, ZygoteLauncher
 from autograder.student import DirectStudent, WorkerStudent
 
-FILES = {"mod.py": ["good", "inplace", "warns", "loops", "exits", "raises", "prints", "weird",
+FILES = {"mod.py": ["good", "inplace", "rebinds", "warns", "loops", "exits", "raises", "prints", "weird",
                     "uses_helper", "helper"],
          "other.py": ["other"], "absent.py": ["ghost"]}
 FILE_OF = {fn: f for f, fns in FILES.items() for fn in fns}
@@ -23,6 +23,9 @@ def good(x):
 def inplace(params, lr):
     params["w"] -= lr
     return None
+
+def rebinds(params, lr):
+    params["w"] = params["w"] - lr
 
 def warns(x):
     return np.exp(np.asarray(x))
@@ -93,6 +96,11 @@ def test_in_place_effects_come_back_in_args_after(student):
     call = student.call("inplace", {"w": np.ones(2)}, 0.5)
     assert call.value is None
     np.testing.assert_array_equal(call.args_after[0]["w"], [0.5, 0.5])
+
+
+def test_a_replaced_dict_entry_is_seen_as_the_holders_of_the_old_array_see_it(student):
+    call = student.call("rebinds", {"w": np.ones(2)}, 0.5)
+    np.testing.assert_array_equal(call.args_after[0]["w"], [1.0, 1.0])
 
 
 def test_floating_point_warnings_and_output_are_reported(student):

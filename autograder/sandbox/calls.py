@@ -11,6 +11,7 @@ import copy
 import importlib.machinery
 import importlib.util
 import io
+import os
 import sys
 import traceback
 import warnings
@@ -225,6 +226,7 @@ def run_call(
     ``oracles`` names student functions to replace, during this call, by ``oracle(name, ...)``.
     """
     fn = modules.function(name)
+    held = _held_arrays(args, kwargs)
     saved = modules.substitute(list(oracles), _stub_factory(oracle)) if oracles else []
     out = CappedText()
     old_out, old_err = sys.stdout, sys.stderr
@@ -238,7 +240,8 @@ def run_call(
         location = _student_location(exc.__traceback__, modules.folder)
         if isinstance(exc, SystemExit):
             raise failure("raised", "SystemExit", "the function called sys.exit()", location) from None
-        raise failure("raised", type(exc).__name__, str(exc), location) from None
+        message = str(exc).replace(str(modules.folder) + os.sep, "")  # no per-run scratch paths
+        raise failure("raised", type(exc).__name__, message, location) from None
     finally:
         sys.stdout, sys.stderr = old_out, old_err
         modules.restore(saved)
@@ -249,11 +252,29 @@ def run_call(
             seen.append(text)
     return {
         "value": value,
-        "args_after": tuple(args),
-        "kwargs_after": dict(kwargs),
+        "args_after": tuple(_as_held(a, held) for a in args),
+        "kwargs_after": {k: _as_held(v, held) for k, v in kwargs.items()},
         "warnings": seen[:20],
         "output": out.take(),
     }
+
+
+def _held_arrays(args: tuple, kwargs: dict) -> dict[int, dict]:
+    """For each dict argument (by id), the arrays it held before the call."""
+    return {id(a): {k: v for k, v in a.items() if isinstance(v, np.ndarray)}
+            for a in (*args, *kwargs.values()) if type(a) is dict}
+
+
+def _as_held(arg: Any, held: dict[int, dict]) -> Any:
+    """A dict argument as every other holder of its arrays sees it after the call.
+
+    An optimizer's step must update the arrays in place: replacing ``params[k]`` with a new array
+    leaves the caller's array (held by the model, too) unchanged — so that is what is reported.
+    """
+    before = held.get(id(arg)) if type(arg) is dict else None
+    if before is None:
+        return arg
+    return {k: before.get(k, v) for k, v in arg.items()}
 
 
 def _stub_factory(oracle):

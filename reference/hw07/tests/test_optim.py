@@ -15,8 +15,9 @@ from autograder.testing import expect_unchanged, fail
 
 pytestmark = pytest.mark.exercise("sgd_step")
 
-UNCHANGED = ("the parameters are unchanged: `p = p - lr * g` only rebinds a local name; write into "
-             "the array instead (p -= lr * g)")
+UNCHANGED = ("the caller's arrays are unchanged: `p = p - lr * g` only rebinds a local name, and "
+             "`params[k] = params[k] - lr * g` (rebinding the dict entry) puts a new array in the dict "
+             "while the model keeps the old one; write into the array instead (p -= lr * g)")
 
 
 def sgd_mistakes(p, g, lr):
