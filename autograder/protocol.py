@@ -1,18 +1,19 @@
 """The wire format between the grading process and a worker: numbers only.
 
-A message is a JSON header plus a list of ``.npy`` payloads::
+A message is a JSON header plus a list of raw array payloads::
 
-    u32 header length | header (UTF-8 JSON) | per payload: u64 length | .npy bytes
+    u32 header length | header (UTF-8 JSON) | per payload: u64 length | array bytes (C order)
 
-Values are encoded as a JSON tree whose leaves reference payloads; arrays are read back with
-``np.load(allow_pickle=False)``, only numeric and boolean dtypes are accepted, and every size is
-capped. Nothing is unpickled or evaluated on either side.
+Values are encoded as a JSON tree whose leaves reference payloads with their dtype and shape;
+only native numeric and boolean dtypes from a fixed list are accepted, a payload's length must
+match its dtype and shape exactly, and every size is capped. There is no pickle anywhere and
+nothing is evaluated on either side (not even an .npy header).
 """
 
 from __future__ import annotations
 
-import io
 import json
+import math
 import os
 import select
 import struct
@@ -29,6 +30,10 @@ MAX_PAYLOADS = 4096
 MAX_DEPTH = 8
 MAX_ITEMS = 10_000
 _NUMERIC_KINDS = "biufc"
+# Native-order numeric dtypes, by their .str ("<f8", "|b1", ...): the only ones that cross.
+_DTYPES = {np.dtype(t).str: np.dtype(t) for t in (
+    np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+    np.float16, np.float32, np.float64, np.complex64, np.complex128)}
 
 
 # ---------------------------------------------------------------- values <-> JSON tree + payloads
@@ -43,10 +48,12 @@ class _Encoder:
         a = np.asarray(a)
         if a.dtype.kind not in _NUMERIC_KINDS or a.dtype.hasobject:
             raise ProtocolError(f"an array of dtype {a.dtype} cannot be sent (numbers only)")
-        buf = io.BytesIO()
-        np.lib.format.write_array(buf, a, allow_pickle=False)
-        self.payloads.append(buf.getvalue())
-        return {"t": tag, "i": len(self.payloads) - 1}
+        if not a.dtype.isnative:
+            a = a.astype(a.dtype.newbyteorder("="))
+        if a.dtype.str not in _DTYPES:
+            raise ProtocolError(f"an array of dtype {a.dtype} cannot be sent (numbers only)")
+        self.payloads.append(a.tobytes())  # C order, whatever the array's layout
+        return {"t": tag, "i": len(self.payloads) - 1, "d": a.dtype.str, "s": list(a.shape)}
 
     def encode(self, v: Any, depth: int = 0) -> Any:
         self.items += 1
@@ -90,14 +97,18 @@ def encode_values(tree: dict) -> tuple[dict, list[bytes]]:
     return out, enc.payloads
 
 
-def _load_array(raw: bytes) -> np.ndarray:
-    try:
-        a = np.load(io.BytesIO(raw), allow_pickle=False)
-    except Exception as exc:  # malformed .npy from an untrusted peer
-        raise ProtocolError(f"malformed array payload ({type(exc).__name__})") from None
-    if type(a) is not np.ndarray or a.dtype.kind not in _NUMERIC_KINDS:
-        raise ProtocolError("payload is not a plain numeric array")
-    return a
+def _load_array(node: dict, raw: bytes) -> np.ndarray:
+    """Raw bytes + an allowed dtype + a shape whose size matches exactly -> a fresh array."""
+    dtype, shape = _DTYPES.get(node.get("d")), node.get("s")
+    if dtype is None:
+        raise ProtocolError("payload dtype is not an allowed numeric dtype")
+    if (type(shape) is not list or len(shape) > 32
+            or not all(type(n) is int and 0 <= n <= MAX_MESSAGE_BYTES for n in shape)):
+        raise ProtocolError("malformed array shape")
+    size = math.prod(shape)
+    if size * dtype.itemsize != len(raw):
+        raise ProtocolError("array payload does not match its dtype and shape")
+    return np.frombuffer(raw, dtype=dtype, count=size).reshape(shape).copy()
 
 
 def decode_value(node: Any, payloads: list[bytes], depth: int = 0) -> Any:
@@ -119,7 +130,7 @@ def decode_value(node: Any, payloads: list[bytes], depth: int = 0) -> Any:
         i = node.get("i")
         if type(i) is not int or not 0 <= i < len(payloads):
             raise ProtocolError("bad payload index")
-        a = _load_array(payloads[i])
+        a = _load_array(node, payloads[i])
         if t == "nd":
             return a
         if a.ndim != 0:

@@ -123,3 +123,15 @@ def test_a_deadline_turns_silence_into_timeout():
     finally:
         os.close(r)
         os.close(w)
+
+
+@pytest.mark.parametrize("node", [
+    {"t": "nd", "i": 0, "d": "|O", "s": [1]},  # object dtype: would need pickle
+    {"t": "nd", "i": 0, "d": "<f8", "s": [2]},  # claims 16 bytes, has 8
+    {"t": "nd", "i": 0, "d": "<f8", "s": [-1]},
+    {"t": "nd", "i": 0, "d": "<f8", "s": "8"},
+    {"t": "float", "i": 0, "d": "<i8", "s": []},  # a float that is not floating point
+])
+def test_payloads_that_do_not_match_their_description_are_refused(node):
+    with pytest.raises(ProtocolError):
+        _receive(_raw_message({"values": {"v": node}}, [b"\0" * 8]))
