@@ -163,3 +163,15 @@ def test_direct_student_gives_the_same_answers(folder):
             d.raises(1.0)
     finally:
         d.close()
+
+
+def test_a_dead_zygote_is_replaced(folder):
+    lau = ZygoteLauncher()
+    try:
+        lau.proc.kill()
+        lau.proc.wait()
+        s = WorkerStudent(lambda: lau.spawn(folder, FILES), timeout=2.0, file_of=FILE_OF)
+        assert s.good(1.0) == 2.0
+        s.close()
+    finally:
+        lau.close()

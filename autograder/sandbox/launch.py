@@ -172,13 +172,16 @@ class ZygoteLauncher:
 
     def __init__(self, limits: Limits = Limits(), python: str = sys.executable,
                  slot: int | None = None):
-        self.limits = limits
+        self.limits, self.python = limits, python
         self.spaces = _Workspaces(slot)
+        self._start()
+
+    def _start(self) -> None:
         self.ctl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         boot = ("import sys; sys.path.insert(0, sys.argv[1]); "
                 "from autograder.sandbox.zygote import zygote_main; zygote_main(int(sys.argv[2]))")
         self.proc = subprocess.Popen(
-            [python, "-I", "-c", boot, PACKAGE_PARENT, str(theirs.fileno())],
+            [self.python, "-I", "-c", boot, PACKAGE_PARENT, str(theirs.fileno())],
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             env=worker_env(),
         )
@@ -186,6 +189,9 @@ class ZygoteLauncher:
         _first_message(self.ctl)  # the zygote is ready
 
     def spawn(self, folder: Path, files: dict[str, list[str]]) -> WorkerProcess:
+        if self.proc.poll() is not None:  # the zygote died (it should not): start a new one
+            self.ctl.close()
+            self._start()
         spec, cleanup = self.spaces.prepare(folder, files, self.limits)
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         socket.send_fds(self.ctl, [json.dumps(spec).encode()], [theirs.fileno()])
