@@ -6,6 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.i18n import DEFAULT, check_lang
 from autograder.late import LatePolicy, parse_policy
 
 
@@ -30,10 +31,16 @@ class Assignment:
     exercises: tuple[Exercise, ...]  # in grade-column order
     call_timeout: float = 2.0
     late: LatePolicy | None = None  # the ``[late]`` table: due date and penalty rule
+    lang: str = "en"  # the language of feedback and self-check (``--lang`` overrides it)
 
     @property
     def public_tests(self) -> Path:
         return self.folder / "tests"
+
+    @property
+    def locale(self) -> Path:
+        """The public message catalogue: the public tests' texts and the title (autograder.i18n)."""
+        return self.folder / "locale"
 
     def exercise(self, exercise_id: str) -> Exercise:
         for ex in self.exercises:
@@ -58,6 +65,11 @@ class Secrets:
 
     reference: Path  # reference/<name>/<name>_reference.py
     hidden_tests: Path  # reference/<name>/tests/
+
+    @property
+    def locale(self) -> Path:
+        """The hidden tests' message catalogue (autograder.i18n): never shipped to students."""
+        return self.hidden_tests.parent / "locale"
 
 
 def load_assignment(folder: Path) -> Assignment:
@@ -89,11 +101,19 @@ def load_assignment(folder: Path) -> Assignment:
             exercises=exercises,
             call_timeout=float(data.get("call_timeout", 2.0)),
             late=parse_policy(data["late"], f"{toml} [late]") if "late" in data else None,
+            lang=_lang(data.get("lang", DEFAULT), toml),
         )
     except KeyError as exc:
         raise AssignmentError(f"{toml}: missing key {exc}") from None
-    except ValueError as exc:  # the [late] table
+    except ValueError as exc:  # the [late] table, lang
         raise AssignmentError(str(exc)) from None
+
+
+def _lang(value: object, toml: Path) -> str:
+    try:
+        return check_lang(str(value))
+    except ValueError as exc:
+        raise ValueError(f"{toml}: lang: {exc}") from None
 
 
 def find_assignment(course_root: Path, name: str) -> tuple[Assignment, Secrets]:

@@ -8,14 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from autograder import i18n
 from autograder.assignment import Assignment, load_assignment
+from autograder.i18n import N_, _
 
 if TYPE_CHECKING:
     from autograder.results import SubmissionResult
 
-NOT_GRADED = ("Only the public tests were run; the hidden tests were not run. The hidden tests decide "
-              "your grade: they check many more inputs and edge cases, so passing here does not "
-              "guarantee full marks.")
+NOT_GRADED = N_("Only the public tests were run; the hidden tests were not run. The hidden tests decide "
+                "your grade: they check many more inputs and edge cases, so passing here does not "
+                "guarantee full marks.")
 
 
 def find_assignment_folder(start: Path) -> Path:
@@ -24,17 +26,23 @@ def find_assignment_folder(start: Path) -> Path:
     for folder in (start, *start.parents):
         if (folder / "assignment.toml").is_file():
             return folder
-    raise FileNotFoundError(f"{start}: no assignment.toml here or above (run this in the "
-                            f"assignment folder)")
+    raise FileNotFoundError(_("{folder}: no assignment.toml here or above (run this in the assignment "
+                              "folder)").format(folder=start))
 
 
-def self_check(folder: Path, assignment: Assignment | None = None, notes: tuple[str, ...] = ()
-               ) -> SubmissionResult:
-    """Run the public tests on the student's files in ``folder`` (``notes``: shown first)."""
-    from autograder.sandbox.launch import SubprocessLauncher
-
+def self_check(folder: Path, assignment: Assignment | None = None, notes: tuple[str, ...] = (),
+               lang: str | None = None) -> SubmissionResult:
+    """Run the public tests on the student's files in ``folder`` (``notes``: shown first), with the
+    feedback in ``lang`` (default: the assignment's ``lang``)."""
     folder = Path(folder).resolve()
     a = assignment or load_assignment(find_assignment_folder(folder))
+    with i18n.language(i18n.check_lang(lang or a.lang), (a.locale,)):
+        return _self_check(folder, a, notes)
+
+
+def _self_check(folder: Path, a: Assignment, notes: tuple[str, ...]) -> SubmissionResult:
+    from autograder.sandbox.launch import SubprocessLauncher
+
     launcher = SubprocessLauncher()
     files = a.files_map()
     first = _Prestarted(lambda: launcher.spawn(folder, files))
@@ -58,7 +66,7 @@ def self_check(folder: Path, assignment: Assignment | None = None, notes: tuple[
     return results[0]
 
 
-def self_check_notebook(path: Path) -> SubmissionResult:
+def self_check_notebook(path: Path, lang: str | None = None) -> SubmissionResult:
     """Run the public tests on a saved notebook, read the way the grader reads it (its code cells as
     one module); ValueError with the student-facing reason when it is not a readable notebook."""
     import tempfile
@@ -67,11 +75,13 @@ def self_check_notebook(path: Path) -> SubmissionResult:
 
     path = Path(path).resolve()
     a = load_assignment(find_assignment_folder(path.parent))
-    u = unpack(path, a.files_map())
+    lang = i18n.check_lang(lang or a.lang)
+    with i18n.language(lang, (a.locale,)):
+        u = unpack(path, a.files_map())
     if u.error:
         raise ValueError("\n".join(u.notes))
     with tempfile.TemporaryDirectory(prefix="autograder-check-") as tmp:
-        return self_check(materialize(u.files, Path(tmp) / "notebook"), a, u.notes)
+        return self_check(materialize(u.files, Path(tmp) / "notebook"), a, u.notes, lang)
 
 
 class _Prestarted:
@@ -131,21 +141,25 @@ def _forget_modules_under(folder: Path, before: set[str]) -> None:
 
 
 def render_check(r: SubmissionResult, isolation_note: str) -> str:
+    """What ``autograder check`` prints, in the active language (the result's texts are in it already)."""
     lines = []
+    ok_word, fail_word = _("ok"), _("FAIL")
+    width = max(len(ok_word), len(fail_word))
     for e in r.exercises:
         tests = [t for t in r.tests if t.exercise == e.id]
         ok = sum(t.passed for t in tests)
         if not tests:
-            lines.append(f"     {e.id:<26} no public test (only hidden tests check it)")
+            lines.append(" " * width + f" {e.id:<26} " + _("no public test (only hidden tests check it)"))
             continue
-        mark = "ok  " if ok == len(tests) else "FAIL"
-        lines.append(f"{mark} {e.id:<26} {ok}/{len(tests)} public tests passed")
+        mark = (ok_word if ok == len(tests) else fail_word).ljust(width)
+        lines.append(f"{mark} {e.id:<26} "
+                     + _("{passed}/{total} public tests passed").format(passed=ok, total=len(tests)))
         for t in tests:
             if not t.passed:
                 lines.append(f"       - {t.name.split(': ', 1)[-1]}: {t.feedback}")
-    lines += [f"note: {n}" for n in r.notes]
+    lines += [_("note: {note}").format(note=n) for n in r.notes]
     passed = sum(t.passed for t in r.tests)
-    total = (f"All {passed} public tests passed." if r.tests and passed == len(r.tests)
-             else f"{passed}/{len(r.tests)} public tests passed.")
-    lines += ["", total, NOT_GRADED, isolation_note]
+    total = (_("All {passed} public tests passed.") if r.tests and passed == len(r.tests)
+             else _("{passed}/{total} public tests passed.")).format(passed=passed, total=len(r.tests))
+    lines += ["", total, _(NOT_GRADED), isolation_note]
     return "\n".join(lines)

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from autograder import similarity
+from autograder import i18n, similarity
 from autograder.analysis import NEGATIVE_DISCRIMINATION, class_stats
 from autograder.assignment import Assignment
 from autograder.grading import write_atomic
+from autograder.i18n import _
 from autograder.render.item_analysis_csv import item_analysis_csv
 from autograder.render.report import ReportInput, report_html
 from autograder.results import SubmissionResult
@@ -36,8 +37,9 @@ def baseline(a: Assignment, course_root: Path | None) -> list[dict[str, bytes]]:
 def write_class_report(out: Path, results: Sequence[SubmissionResult], a: Assignment,
                        files: Mapping[str, Sequence[tuple[str, bytes]]] | None = None,
                        course_root: Path | None = None) -> tuple[Path, Path]:
-    """Write report.html and item_analysis.csv into ``out``; ``files``: student id -> the vetted
-    (name, content) pairs of the submission (None: the similarity section says it was not computed)."""
+    """Write report.html (in the active language) and item_analysis.csv into ``out``; ``files``: student
+    id -> the vetted (name, content) pairs of the submission (None: the similarity section says it was
+    not computed)."""
     out = Path(out)
     stats = class_stats(results)
     pairs = None
@@ -45,8 +47,8 @@ def write_class_report(out: Path, results: Sequence[SubmissionResult], a: Assign
         subs = {sid: {name: data for name, data in fs if name in a.files} for sid, fs in files.items()}
         pairs = similarity.similar_pairs({sid: fs for sid, fs in subs.items() if fs},
                                          baseline(a, course_root))
-    html = report_html(ReportInput(a.title, stats, pairs, NEGATIVE_DISCRIMINATION, similarity.THRESHOLD,
-                                   similarity.K))
+    html = report_html(ReportInput(_(a.title), stats, pairs, NEGATIVE_DISCRIMINATION, similarity.THRESHOLD,
+                                   similarity.K, i18n.current()))
     write_atomic(out / ITEMS, item_analysis_csv(stats.items))
     write_atomic(out / REPORT, html)
     return out / REPORT, out / ITEMS

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from autograder.i18n import LANGS
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="autograder", description="Auto-grading for neural-network "
@@ -15,6 +17,8 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="run the public tests on your files (students)")
     c.add_argument("dir", nargs="?", default=".", type=Path,
                    help="folder with your files, or your notebook (.ipynb)")
+    c.add_argument("--lang", choices=LANGS, default=None,
+                   help="language of the output: en or ru (default: the assignment's lang, else en)")
 
     g = sub.add_parser("grade", help="grade a class (TAs)")
     g.add_argument("submissions", type=Path, help="folder with one entry per student")
@@ -27,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
                    "(default: OUT/.gradebook.sqlite)")
     g.add_argument("--submitted-at", type=Path, default=None, metavar="CSV",
                    help="submission times (columns student_id,submitted_at; ISO 8601) for the late policy")
+    g.add_argument("--lang", choices=LANGS, default=None,
+                   help="language of the feedback and the report: en or ru (default: the assignment's lang, "
+                   "else en)")
 
     h = sub.add_parser("history", help="a student's recorded results, every attempt (TAs)")
     h.add_argument("student", help="student id")
@@ -39,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--db", default=None, help="gradebook (default: OUT/.gradebook.sqlite)")
     rp.add_argument("--assignment", default=None, help="when OUT holds runs of several assignments")
     rp.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
+    rp.add_argument("--lang", choices=LANGS, default=None,
+                    help="language of report.html (default: the assignment's lang, else en)")
 
     b = sub.add_parser("build", help="generate the stubs from solutions/ (instructors)")
     b.add_argument("assignment", nargs="?", default=None, help="one assignment (default: all)")
@@ -72,26 +81,30 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check(args) -> int:
+    from autograder import i18n
     from autograder.check import render_check, self_check, self_check_notebook
+    from autograder.i18n import _
     from autograder.sandbox.launch import CAN_FORK
 
-    try:
-        if args.dir.suffix.lower() == ".ipynb":
-            if not args.dir.is_file():
-                raise FileNotFoundError(f"{args.dir}: no such notebook")
-            r = self_check_notebook(args.dir)
-        else:
-            r = self_check(args.dir)
-    except FileNotFoundError as exc:
-        print(f"autograder check: {exc}", file=sys.stderr)
-        return 2
-    except ValueError as exc:  # a notebook that cannot be read: the student's to fix
-        print(f"autograder check: {exc}", file=sys.stderr)
-        return 1
-    note = ("Your code ran in a separate process with a time limit per call." if CAN_FORK else
-            "Your code ran in a separate process with a wall-clock time limit only (no further "
-            "isolation on this system).")
-    print(render_check(r, note))
+    with i18n.language(args.lang or i18n.DEFAULT):  # until the assignment (and its lang) is found
+        try:
+            if args.dir.suffix.lower() == ".ipynb":
+                if not args.dir.is_file():
+                    raise FileNotFoundError(_("{path}: no such notebook").format(path=args.dir))
+                r = self_check_notebook(args.dir, args.lang)
+            else:
+                r = self_check(args.dir, lang=args.lang)
+        except FileNotFoundError as exc:
+            print(f"autograder check: {exc}", file=sys.stderr)
+            return 2
+        except ValueError as exc:  # a notebook that cannot be read: the student's to fix
+            print(f"autograder check: {exc}", file=sys.stderr)
+            return 1
+    with i18n.language(r.lang):
+        note = (_("Your code ran in a separate process with a time limit per call.") if CAN_FORK else
+                _("Your code ran in a separate process with a wall-clock time limit only (no further "
+                  "isolation on this system)."))
+        print(render_check(r, note))
     return 0 if r.tests and all(t.passed for t in r.tests) else 1
 
 
@@ -135,7 +148,7 @@ def _grade(args) -> int:
         a, _ = find_assignment(args.course, args.assignment)
         jobs = args.jobs or os.cpu_count() or 1
         cr = grade_class(subs, args.course, args.assignment, out, jobs, progress=not args.no_progress,
-                         db=args.db, submitted_at=times)
+                         db=args.db, submitted_at=times, lang=args.lang)
     except (AssignmentError, GraderError) as exc:
         return fail(exc)
     except OSError as exc:
@@ -172,7 +185,7 @@ def _report(args) -> int:
     from autograder.grading import rebuild_class_files
 
     try:
-        a, results, where = rebuild_class_files(args.out, args.course, args.db, args.assignment)
+        a, results, where = rebuild_class_files(args.out, args.course, args.db, args.assignment, args.lang)
     except (AssignmentError, GraderError) as exc:
         print(f"autograder report: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2

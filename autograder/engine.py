@@ -16,7 +16,7 @@ from types import ModuleType
 import pytest
 
 from autograder import __version__
-from autograder.assignment import Assignment
+from autograder.assignment import Assignment, Secrets
 from autograder.plugin import GradingPlugin, Job
 from autograder.results import SubmissionResult
 
@@ -49,14 +49,25 @@ def tree_hash(paths: Iterable[Path], root: Path) -> str:
     return h.hexdigest()
 
 
-def assignment_hash(assignment: Assignment, secrets: Iterable[Path] = ()) -> str:
-    """Changes when assignment.toml, the hidden tests or reference, or the grader change."""
+def assignment_hash(assignment: Assignment, secrets: Iterable[Path] = (), lang: str = "en") -> str:
+    """Changes when assignment.toml, the hidden tests or reference, or the grader change; and with
+    the language of the feedback (pass its catalogues in ``secrets``: a fixed translation regrades)."""
     h = hashlib.sha256(__version__.encode())
+    if lang != "en":  # English results of earlier versions stay current
+        h.update(f"lang={lang}".encode())
     h.update(tree_hash([assignment.folder / "assignment.toml"], assignment.folder).encode())
     for p in secrets:
         files = list(p.rglob("*")) if p.is_dir() else [p]
         h.update(tree_hash(files, p if p.is_dir() else p.parent).encode())
     return h.hexdigest()[:16]
+
+
+def grading_hash(assignment: Assignment, secrets: Secrets, lang: str) -> str:
+    """The assignment hash of results graded in ``lang``: reference, hidden tests, and the catalogues."""
+    from autograder import i18n
+
+    catalogues = i18n.catalogues(lang, (secrets.locale, assignment.locale))
+    return assignment_hash(assignment, (secrets.reference, secrets.hidden_tests, *catalogues), lang)
 
 
 def run_session(tests: Path, assignment: Assignment, jobs: Iterable[Job],

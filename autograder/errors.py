@@ -1,10 +1,12 @@
 """What can go wrong in student code, as seen from the grading process.
 
-Each error carries a student-facing ``summary``: one sentence that names the function and what
-happened, never the hidden inputs.
+Each error carries a student-facing ``summary`` (in the active language, autograder.i18n): one
+sentence that names the function and what happened, never the hidden inputs.
 """
 
 from __future__ import annotations
+
+from autograder.i18n import _
 
 
 class StudentCodeError(Exception):
@@ -24,12 +26,14 @@ class StudentRaised(StudentCodeError):
     kind = "raised"
 
     def __init__(self, function: str, exc_type: str, message: str, location: str):
-        where = f" at {location}" if location else ""
+        where = _(" at {location}").format(location=location) if location else ""
         if exc_type == "NotImplementedError":
-            summary = f"{function} is not implemented yet (it raised NotImplementedError{where})."
+            summary = _("{function} is not implemented yet (it raised NotImplementedError{at_location}).")
+        elif message:
+            summary = _("{function} raised {error}: {message}{at_location}.")
         else:
-            text = f": {message}" if message else ""
-            summary = f"{function} raised {exc_type}{text}{where}."
+            summary = _("{function} raised {error}{at_location}.")
+        summary = summary.format(function=function, error=exc_type, message=message, at_location=where)
         super().__init__(function, summary)
         self.exc_type = exc_type
         self.message = message

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from autograder.i18n import _
+
 __all__ = [
     "DEFAULT_H",
     "KINK_MARGIN",
@@ -136,7 +138,7 @@ def _norm(x: Array) -> float:
 
 
 def _index_text(index: tuple[int, ...]) -> str:
-    return f" at index {index}" if index else ""
+    return _(" at index {index}").format(index=index) if index else ""
 
 
 def _failed(
@@ -167,25 +169,28 @@ def compare_gradients(
     if not (rel_tol >= 0 and abs_tol > 0 and elem_rtol >= 0):
         raise ValueError("need rel_tol >= 0, abs_tol > 0 and elem_rtol >= 0")
     n = _as_float64(numeric, "numeric gradient")
-    what = f"gradient w.r.t. {name}"
+    what = _("gradient w.r.t. {name}").format(name=name)
     try:
         raw = np.asarray(analytic)
     except (TypeError, ValueError):
-        return _failed(name, f"{what} is not an array of numbers", n.shape, None)
+        return _failed(name, _("{what} is not an array of numbers").format(what=what), n.shape, None)
     if raw.dtype.kind not in "biuf":
-        return _failed(name, f"{what} is not real numbers (dtype {raw.dtype})", n.shape, raw.shape)
+        reason = _("{what} is not real numbers (dtype {dtype})").format(what=what, dtype=raw.dtype)
+        return _failed(name, reason, n.shape, raw.shape)
     a = raw.astype(np.float64)
     if a.shape != n.shape:
-        return _failed(name, f"{what} has shape {a.shape}, expected {n.shape}", n.shape, a.shape)
+        reason = _("{what} has shape {shape}, expected {expected}").format(what=what, shape=a.shape,
+                                                                         expected=n.shape)
+        return _failed(name, reason, n.shape, a.shape)
     if not np.all(np.isfinite(a)):
         index = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
-        return _failed(name, f"{what} is {a[index]}{_index_text(index)}", n.shape, a.shape)
+        reason = _("{what} is {value}{at_index}").format(what=what, value=a[index],
+                                                         at_index=_index_text(index))
+        return _failed(name, reason, n.shape, a.shape)
     if not np.all(np.isfinite(n)):
         index = tuple(int(i) for i in np.argwhere(~np.isfinite(n))[0])
-        reason = (
-            f"finite differences w.r.t. {name} are not finite{_index_text(index)}: "
-            "the forward gives nan or inf near this point"
-        )
+        reason = _("finite differences w.r.t. {name} are not finite{at_index}: the forward gives nan or inf "
+                   "near this point").format(name=name, at_index=_index_text(index))
         return _failed(name, reason, n.shape, a.shape)
 
     with np.errstate(over="ignore", invalid="ignore"):
@@ -206,19 +211,18 @@ def compare_gradients(
     elem_ok = bool(np.all(diff <= allowed))
     ok = norm_ok and elem_ok
 
-    values = f"got {a[worst]:.6g}, finite differences give {n[worst]:.6g}" if a.size else ""
+    values = _("got {got}, finite differences give {numeric}").format(
+        got=f"{a[worst]:.6g}", numeric=f"{n[worst]:.6g}") if a.size else ""
     if ok:
-        reason = f"{what} matches: norm-relative error {norm_relative:.1e}"
+        reason = _("{what} matches: norm-relative error {error}").format(what=what,
+                                                                        error=f"{norm_relative:.1e}")
     elif not norm_ok:
-        reason = (
-            f"{what} differs: norm-relative error {norm_relative:.1e} (allowed {rel_tol:.0e}), "
-            f"worst{_index_text(worst)}: {values}"
-        )
+        reason = _("{what} differs: norm-relative error {error} (allowed {allowed}), worst{at_index}: "
+                   "{values}").format(what=what, error=f"{norm_relative:.1e}", allowed=f"{rel_tol:.0e}",
+                                      at_index=_index_text(worst), values=values)
     else:
-        reason = (
-            f"{what} differs{_index_text(worst)}: {values} "
-            f"(allowed difference {float(allowed[worst]):.1e})"
-        )
+        reason = _("{what} differs{at_index}: {values} (allowed difference {allowed})").format(
+            what=what, at_index=_index_text(worst), values=values, allowed=f"{float(allowed[worst]):.1e}")
     return GradComparison(
         name=name,
         ok=ok,
@@ -264,7 +268,8 @@ def check_backward(
     else:
         analytic = (result,)
     if len(analytic) != len(indices):
-        reason = f"backward returned {len(analytic)} gradients, expected {len(indices)}"
+        reason = _("backward returned {n} gradients, expected {expected}").format(n=len(analytic),
+                                                                                 expected=len(indices))
         return tuple(
             _failed(labels[i], reason, numeric[k].shape, None) for k, i in enumerate(indices)
         )
@@ -291,7 +296,7 @@ def away_from_kinks(
     if margin < 0:
         raise ValueError(f"margin must be >= 0, got {margin!r}")
     x = random_upstream(rng, shape)
-    for _ in range(_MAX_REDRAWS):
+    for _attempt in range(_MAX_REDRAWS):
         near = np.zeros(x.shape, dtype=bool)
         for k in kinks:
             near |= np.abs(x - k) < margin
@@ -309,7 +314,7 @@ def away_from_ties(
         raise ValueError(f"margin must be >= 0, got {margin!r}")
     x = random_upstream(rng, shape)
     y = random_upstream(rng, shape)
-    for _ in range(_MAX_REDRAWS):
+    for _attempt in range(_MAX_REDRAWS):
         near = np.abs(x - y) < margin
         if not near.any():
             return x, y

@@ -38,9 +38,9 @@ from dataclasses import dataclass, replace
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from autograder import __version__
+from autograder import __version__, i18n
 from autograder.assignment import Assignment, find_assignment
-from autograder.engine import GraderError, assignment_hash, load_reference, run_session
+from autograder.engine import GraderError, grading_hash, load_reference, run_session
 from autograder.late import apply_late, normalize
 from autograder.plugin import Job
 from autograder.render import gradescope
@@ -106,7 +106,7 @@ def error_result(a: Assignment, sub: Submission, why: str, ahash: str,
     return apply_late(SubmissionResult(
         student_id=sub.student_id, assignment=a.name, tests=(),
         exercises=exercise_scores((), [(e.id, e.core) for e in a.exercises]), notes=sub.notes,
-        submission_hash=sub.hash if final else "", assignment_hash=ahash, error=why),
+        submission_hash=sub.hash if final else "", assignment_hash=ahash, error=why, lang=i18n.current()),
         a.late, sub.submitted_at)
 
 
@@ -129,8 +129,9 @@ def with_times(subs: list[Submission], times: Mapping[str, str], a: Assignment
     return out, notes
 
 
-def _grading_process(course_root: str, name: str, out: str, conn, log: str) -> None:
-    """A grading process: one pytest session over the submissions the parent sends on ``conn``.
+def _grading_process(course_root: str, name: str, out: str, conn, log: str, lang: str = "en") -> None:
+    """A grading process: one pytest session over the submissions the parent sends on ``conn``, with
+    feedback composed in ``lang``.
 
     Its stderr (pytest's reports on broken hidden tests, anything a crash prints) goes to ``log``,
     not to the TA's terminal; a fatal error names that file.
@@ -145,7 +146,7 @@ def _grading_process(course_root: str, name: str, out: str, conn, log: str) -> N
     try:
         a, secrets = find_assignment(Path(course_root), name)
         ref = load_reference(secrets.reference)
-        ahash = assignment_hash(a, (secrets.reference, secrets.hidden_tests))
+        ahash = grading_hash(a, secrets, lang)
         launcher = default_launcher()
         files = a.files_map()
         file_of = {fn: f for f, fns in files.items() for fn in fns}
@@ -171,7 +172,8 @@ def _grading_process(course_root: str, name: str, out: str, conn, log: str) -> N
             save_result(Path(out), r, a.title)
             conn.send(("done", r.student_id))
 
-        run_session(secrets.hidden_tests, a, jobs(), on_result, ref, ahash)
+        with i18n.language(lang, (secrets.locale, a.locale)):
+            run_session(secrets.hidden_tests, a, jobs(), on_result, ref, ahash)
     except Exception as exc:  # noqa: BLE001 - reported to the TA's process as one line
         with contextlib.suppress(OSError):
             why = str(exc) if isinstance(exc, GraderError) else f"{type(exc).__name__}: {exc}"
@@ -195,8 +197,22 @@ def _lock(f, out: Path) -> None:
 
 def grade_class(submissions: Path, course_root: Path, name: str, out: Path, jobs: int = 1,
                 progress: bool = True, db: str | None = None,
-                submitted_at: Mapping[str, str] | None = None) -> ClassResult:
+                submitted_at: Mapping[str, str] | None = None, lang: str | None = None) -> ClassResult:
     """Grade every submission under ``submissions`` into ``out``; returns all results.
+
+    ``lang``: the language of the feedback, notes and report ("en" or "ru"; default: the
+    assignment's ``lang``); it is part of the assignment hash, so another language regrades.
+    """
+    a, secrets = find_assignment(course_root, name)
+    lang = i18n.check_lang(lang or a.lang)
+    with i18n.language(lang, (secrets.locale, a.locale)):
+        return _grade_class(submissions, course_root, name, out, jobs, progress, db, submitted_at, lang)
+
+
+def _grade_class(submissions: Path, course_root: Path, name: str, out: Path, jobs: int,
+                 progress: bool, db: str | None, submitted_at: Mapping[str, str] | None,
+                 lang: str) -> ClassResult:
+    """``grade_class`` with ``lang`` active.
 
     ``db``: the gradebook (SQLAlchemy URL, SQLite file or folder; default ``out/.gradebook.sqlite``).
     ``submitted_at``: student id -> submission time from the TA; wins over ``Submission.submitted_at``.
@@ -208,7 +224,7 @@ def grade_class(submissions: Path, course_root: Path, name: str, out: Path, jobs
     t0 = time.monotonic()
     out = Path(out)
     a, secrets = find_assignment(course_root, name)
-    ahash = assignment_hash(a, (secrets.reference, secrets.hidden_tests))
+    ahash = grading_hash(a, secrets, lang)
     try:
         out.mkdir(parents=True, exist_ok=True)
         lock = open(out / ".lock", "a")  # held until the run ends
@@ -229,7 +245,7 @@ def grade_class(submissions: Path, course_root: Path, name: str, out: Path, jobs
         to_grade = [prepare(sub, work) for sub in todo]
         gb, run = _open_gradebook(db, out, a, ahash, {
             "jobs": jobs, "submissions": str(Path(submissions).resolve()),
-            "submission_times_from_ta": len(submitted_at or {}), "late": _policy_doc(a)})
+            "submission_times_from_ta": len(submitted_at or {}), "late": _policy_doc(a), "lang": lang})
 
         def record(sid: str) -> None:
             r = load_result(out, sid)
@@ -270,8 +286,8 @@ def write_class_files(out: Path, results: list[SubmissionResult], a: Assignment)
     write_atomic(out / "grades.csv", grades_csv(results, [e.id for e in a.exercises]), durable=True)
 
 
-def rebuild_class_files(out: Path, course_root: Path, db: str | None = None,
-                        assignment: str | None = None) -> tuple[Assignment, list[SubmissionResult], str]:
+def rebuild_class_files(out: Path, course_root: Path, db: str | None = None, assignment: str | None = None,
+                        lang: str | None = None) -> tuple[Assignment, list[SubmissionResult], str]:
     """``autograder report``: rewrite ``out``'s class files (grades.csv, report.html, item_analysis.csv)
     from the gradebook, without grading.
 
@@ -302,7 +318,9 @@ def rebuild_class_files(out: Path, course_root: Path, db: str | None = None,
         from autograder.class_report import write_class_report  # as grade_class calls it
 
         # The gradebook keeps results, not the submitted files: the similarity section says so.
-        write_class_report(out, results, a, None, course_root)
+        locales = (Path(course_root) / "reference" / a.name / "locale", a.locale)
+        with i18n.language(i18n.check_lang(lang or a.lang), locales):
+            write_class_report(out, results, a, None, course_root)
     return a, results, where
 
 
@@ -368,7 +386,8 @@ def _run_processes(todo: list[Submission], course_root: Path, a: Assignment, out
         mine, theirs = ctx.Pipe()
         log = out.resolve() / WORK / f"grading-{next(numbers)}.log"
         p = ctx.Process(target=_grading_process, daemon=True,
-                        args=(str(course_root.resolve()), a.name, str(out.resolve()), theirs, str(log)))
+                        args=(str(course_root.resolve()), a.name, str(out.resolve()), theirs, str(log),
+                              i18n.current()))
         p.start()
         theirs.close()
         slot = _Slot(p, mine)

@@ -20,8 +20,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from autograder import i18n
 from autograder.assignment import Assignment
 from autograder.errors import StudentCodeError
+from autograder.i18n import N_, _
+from autograder.i18n_extract import docstring_title
 from autograder.results import SubmissionResult, TestResult, exercise_scores
 from autograder.student import Student
 from autograder.testing import GradingFailure
@@ -193,7 +196,7 @@ class GradingPlugin:
         if passed:
             feedback, kind, mistake = "", "", ""
         elif when != "call":
-            feedback, kind, mistake = GRADER_FAULT, "grader", ""
+            feedback, kind, mistake = _(GRADER_FAULT), "grader", ""
         else:
             feedback, kind, mistake = explain(exc)
         self.outcomes[item.nodeid] = TestResult(
@@ -212,19 +215,21 @@ class GradingPlugin:
             exercises=exercise_scores(tests, exercises), notes=job.notes,
             layers=tuple(getattr(self.current, "layers", ())),
             submission_hash=job.submission_hash, assignment_hash=self.assignment_hash,
+            lang=i18n.current(),
         )
 
 
 def test_title(item: pytest.Item, exercise: str) -> str:
-    """'sigmoid: values on random inputs [2-D]' from the docstring's first line and the params."""
-    doc = (getattr(item.function, "__doc__", None) or "").strip().splitlines()
-    title = doc[0].rstrip(".") if doc else item.originalname.removeprefix("test_").replace("_", " ")
+    """'sigmoid: values on random inputs [2-D]' from the docstring's first line and the params, in the
+    active language (the catalogues hold docstring titles; a parameter id is looked up as it is)."""
+    title = docstring_title(getattr(item.function, "__doc__", None))
+    title = _(title) if title else item.originalname.removeprefix("test_").replace("_", " ")
     callspec = getattr(item, "callspec", None)
-    suffix = f" [{callspec.id}]" if callspec is not None else ""
+    suffix = f" [{_(callspec.id)}]" if callspec is not None else ""
     return f"{exercise}: {title}{suffix}"
 
 
-GRADER_FAULT = "This test could not be run (a fault in the grader, not in your code); your TA sees it."
+GRADER_FAULT = N_("This test could not be run (a fault in the grader, not in your code); your TA sees it.")
 
 
 def explain(exc: BaseException | None) -> tuple[str, str, str]:
@@ -234,11 +239,14 @@ def explain(exc: BaseException | None) -> tuple[str, str, str]:
     if isinstance(exc, StudentCodeError):
         return exc.summary, exc.kind, ""
     if isinstance(exc, AssertionError):
-        return "Your result did not pass this check.", "wrong", ""
+        return _("Your result did not pass this check."), "wrong", ""
     if isinstance(exc, (pytest.skip.Exception, pytest.fail.Exception)):
-        return GRADER_FAULT, "grader", ""
+        return _(GRADER_FAULT), "grader", ""
     if exc is not None:
         text = str(exc).splitlines()[0][:200] if str(exc) else ""
-        return (f"The test could not use your result ({type(exc).__name__}"
-                f"{': ' + text if text else ''}).", "unusable", "")
-    return "This test failed.", "wrong", ""
+        if text:
+            why = _("The test could not use your result ({error}: {text}).")
+        else:
+            why = _("The test could not use your result ({error}).")
+        return why.format(error=type(exc).__name__, text=text), "unusable", ""
+    return _("This test failed."), "wrong", ""

@@ -49,6 +49,7 @@ class SubmissionResult:
     due: str = ""
     late_days: int = 0
     late_penalty: float = 0.0
+    lang: str = "en"  # the language its feedback was composed in (autograder.i18n)
 
     @property
     def raw_score(self) -> float:

@@ -9,6 +9,7 @@ updates and mutation), floating-point warnings, and printed output.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -17,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from autograder import errors
-from autograder.sandbox.calls import CallFailed, StudentModules, deep_copy_args, run_call
+from autograder.i18n import _
+from autograder.sandbox.calls import CallFailed, StudentModules, deep_copy_args, run_call, worker_message
 
 
 @dataclass(frozen=True)
@@ -57,24 +59,39 @@ class Student:
         return forward
 
 
+_LOCATION = re.compile(r"(.+), line (\d+)")
+
+
+def _location(text: str) -> str:
+    """'gates.py, line 12' from the worker, in the active language."""
+    m = _LOCATION.fullmatch(text)
+    return _("{file}, line {line}").format(file=m[1], line=m[2]) if m else text
+
+
 def to_error(function: str, report: dict) -> errors.StudentCodeError:
-    """Turn a worker's failure report (plain strings) into the matching exception."""
+    """Turn a worker's failure report (plain strings) into the matching exception, in the active language
+    (the worker's own sentences are translated from their ``msgid`` and ``args``: sandbox.calls)."""
     kind = report.get("kind")
-    msg, where = report.get("message", ""), report.get("location", "")
+    msg, where = worker_message(report), _location(report.get("location", ""))
     if kind == "raised":
         return errors.StudentRaised(function, report.get("type", "Exception"), msg, where)
     if kind == "import":
-        text = f"{report.get('type', 'Error')}: {msg}" if msg else report.get("type", "Error")
-        return errors.StudentImportError(
-            function, f"{function} could not be loaded: importing {where} failed with {text}."
-        )
+        error = report.get("type", "Error")
+        text = (_("{function} could not be loaded: importing {file} failed with {error}: {message}.") if msg
+                else _("{function} could not be loaded: importing {file} failed with {error}."))
+        return errors.StudentImportError(function, text.format(function=function, file=where, error=error,
+                                                               message=msg))
     if kind == "missing-file":
-        return errors.MissingFile(function, f"{function} could not be graded: {msg}.")
+        return errors.MissingFile(function, _("{function} could not be graded: {why}.").format(
+            function=function, why=msg))
     if kind == "missing-function":
-        return errors.MissingFunction(function, f"{function} could not be graded: {msg}.")
+        return errors.MissingFunction(function, _("{function} could not be graded: {why}.").format(
+            function=function, why=msg))
     if kind == "bad-result":
-        return errors.BadResult(function, f"{function} returned something that is not numbers: {msg}.")
-    return errors.StudentCodeError(function, f"{function} failed: {msg or kind}.")
+        text = _("{function} returned something that is not numbers: {why}.")
+        return errors.BadResult(function, text.format(function=function, why=msg))
+    return errors.StudentCodeError(function, _("{function} failed: {why}.").format(function=function,
+                                                                                   why=msg or kind))
 
 
 class DirectStudent(Student):
@@ -137,13 +154,13 @@ class WorkerStudent(Student):
 
     def _oracle(self, name: str, args: tuple, kwargs: dict) -> dict:
         if self.oracle_module is None or name not in self._allowed_oracles:
-            raise errors.ProtocolError(f"it called {name}, which it may not use here")
+            raise errors.ProtocolError(_("it called {name}, which it may not use here").format(name=name))
         try:
             value = getattr(self.oracle_module, name)(*args, **kwargs)
         except Exception as exc:  # the student passed arguments the correct function rejects
             raise errors.ProtocolError(
-                f"it called {name} with arguments that {name} does not accept "
-                f"({type(exc).__name__}: {str(exc)[:150]})") from None
+                _("it called {name} with arguments that {name} does not accept ({error}: {message})").format(
+                    name=name, error=type(exc).__name__, message=str(exc)[:150])) from None
         return {"value": value, "args_after": args, "kwargs_after": kwargs}
 
     def _request(self, name: str, op: str, values: dict) -> tuple[dict, dict]:
@@ -157,7 +174,7 @@ class WorkerStudent(Student):
         if filename and filename not in self.worker.loaded:
             # Import the file on its own deadline, so a file that hangs or fails at import
             # is blamed (once) for every function in it.
-            header, _ = self._exchange("file:" + filename, name, {"op": "load", "file": filename}, {})
+            header, _values = self._exchange("file:" + filename, name, {"op": "load", "file": filename}, {})
             if not header.get("ok"):
                 report = header.get("error") or {}
                 if report.get("kind") in ("import", "missing-file"):
@@ -174,18 +191,17 @@ class WorkerStudent(Student):
             return self.worker.request(header, values, deadline, self._oracle)
         except TimeoutError:
             self.worker.kill()
-            what = f"importing {key[5:]}" if key.startswith("file:") else name
+            what = _("importing {file}").format(file=key[5:]) if key.startswith("file:") else name
             err = errors.StudentTimeout(
-                name, f"{what} did not finish within {self.timeout:g} s (an endless loop, or far "
-                      f"too slow); it was stopped and not run again."
+                name, _("{what} did not finish within {seconds} s (an endless loop, or far too slow); it was "
+                        "stopped and not run again.").format(what=what, seconds=f"{self.timeout:g}")
             )
         except (EOFError, OSError, errors.ProtocolError) as exc:
             self.worker.kill()
-            why = str(exc) if isinstance(exc, errors.ProtocolError) else (
-                "the process running it ended abruptly (os._exit, a crash, or over the memory "
-                "limit)")
-            err = errors.StudentCrashed(name, f"{name} could not be graded: {why}; it was not "
-                                              f"run again.")
+            why = str(exc) if isinstance(exc, errors.ProtocolError) else _(
+                "the process running it ended abruptly (os._exit, a crash, or over the memory limit)")
+            err = errors.StudentCrashed(name, _("{function} could not be graded: {why}; it was not run "
+                                                "again.").format(function=name, why=why))
         self.events.append(f"{key}: {err.kind}")
         self.broken[key] = lambda fn, err=err: type(err)(fn, err.summary)
         raise err
@@ -204,7 +220,8 @@ class WorkerStudent(Student):
             raise to_error(name, header.get("error") or {})
         value = values.get("value")
         if type(value) is not list or len(value) != len(batch):
-            raise errors.BadResult(name, f"{name}: the worker answered a batch of the wrong size.")
+            text = _("{function}: the worker answered a batch of the wrong size.")
+            raise errors.BadResult(name, text.format(function=name))
         return value
 
     def close(self) -> None:

@@ -1,7 +1,9 @@
 """What hidden and public tests use to judge a result and explain it to the student.
 
 Every check raises ``GradingFailure``: a student-facing message (what is wrong, on what kind of
-input, the measured error) and, when a known mistake explains the result, its name. Tests mark
+input, the measured error) and, when a known mistake explains the result, its name. Messages are
+composed in the active language (autograder.i18n): ``what``, ``on`` and mistake names come from the
+test already translated (``_("...")``). Tests mark
 their exercise and points with ``@pytest.mark.exercise("sigmoid")`` and ``@pytest.mark.points(2)``.
 """
 
@@ -13,6 +15,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from autograder.gradcheck import compare_gradients
+from autograder.i18n import _
 
 RTOL = 1e-9
 ATOL = 1e-12
@@ -22,7 +25,8 @@ class GradingFailure(AssertionError):
     """A test's verdict: ``message`` for the student, ``mistake`` names the likely error."""
 
     def __init__(self, message: str, mistake: str | None = None):
-        super().__init__(message if mistake is None else f"{message} Likely mistake: {mistake}.")
+        super().__init__(message if mistake is None else
+                         _("{message} Likely mistake: {mistake}.").format(message=message, mistake=mistake))
         self.message = message
         self.mistake = mistake
 
@@ -33,22 +37,25 @@ def fail(message: str, mistake: str | None = None) -> NoReturn:
 
 def _kind(value: Any) -> str:
     if isinstance(value, np.ndarray):
-        return f"an array of dtype {value.dtype} and shape {value.shape}"
-    return f"a {type(value).__name__}"
+        return _("an array of dtype {dtype} and shape {shape}").format(dtype=value.dtype, shape=value.shape)
+    return _("a {type}").format(type=type(value).__name__)
 
 
 def expect_array(value: Any, *, what: str, shape: tuple[int, ...] | None = None,
                  dtype: Any = np.float64) -> np.ndarray:
     """``value`` is a numpy array of ``dtype`` (and ``shape``, when given) — nothing else."""
     if type(value) is not np.ndarray:
-        fail(f"{what} should be a numpy array of float64, but it is {_kind(value)}.",
-             "returning a list, a Python float or a numpy scalar where an array is due"
+        fail(_("{what} should be a numpy array of float64, but it is {kind}.").format(
+            what=what, kind=_kind(value)),
+             _("returning a list, a Python float or a numpy scalar where an array is due")
              if isinstance(value, (list, tuple, float, int, np.generic)) else None)
     if dtype is not None and value.dtype != np.dtype(dtype):
-        fail(f"{what} should have dtype {np.dtype(dtype)}, but it has dtype {value.dtype}.")
+        fail(_("{what} should have dtype {expected}, but it has dtype {dtype}.").format(
+            what=what, expected=np.dtype(dtype), dtype=value.dtype))
     if shape is not None and value.shape != tuple(shape):
-        fail(f"{what} should have shape {tuple(shape)}, but it has shape {value.shape}.",
-             "wrong shape (a missing keepdims, a wrong axis, or a flattened result)")
+        fail(_("{what} should have shape {expected}, but it has shape {shape}.").format(
+            what=what, expected=tuple(shape), shape=value.shape),
+             _("wrong shape (a missing keepdims, a wrong axis, or a flattened result)"))
     return value
 
 
@@ -64,16 +71,19 @@ def expect_result(value: Any, *, what: str, shape: tuple[int, ...],
 def expect_tuple(value: Any, n: int, *, what: str) -> tuple:
     """``value`` is a tuple (or list) of length ``n``."""
     if not isinstance(value, (tuple, list)) or len(value) != n:
-        fail(f"{what} should be a tuple of {n} values, but it is {_kind(value)}"
-             + (f" of length {len(value)}." if isinstance(value, (tuple, list)) else "."))
+        if isinstance(value, (tuple, list)):
+            fail(_("{what} should be a tuple of {n} values, but it is {kind} of length {length}.").format(
+                what=what, n=n, kind=_kind(value), length=len(value)))
+        fail(_("{what} should be a tuple of {n} values, but it is {kind}.").format(
+            what=what, n=n, kind=_kind(value)))
     return tuple(value)
 
 
 def expect_float(value: Any, *, what: str) -> float:
     """``value`` is a Python float (a numpy float64 is accepted: it is a float subclass)."""
     if not isinstance(value, float):
-        fail(f"{what} should be a Python float, but it is {_kind(value)}.",
-             "returning an array where a float is due (use float(...))"
+        fail(_("{what} should be a Python float, but it is {kind}.").format(what=what, kind=_kind(value)),
+             _("returning an array where a float is due (use float(...))")
              if isinstance(value, np.ndarray) else None)
     return float(value)
 
@@ -105,7 +115,7 @@ def expect_close(actual: Any, expected: np.ndarray | float, *, what: str, on: st
     expected = np.asarray(expected, dtype=np.float64)
     a = expect_array(actual, what=what, shape=expected.shape, dtype=None)
     if a.dtype.kind not in "fiub":
-        fail(f"{what} should hold real numbers, but its dtype is {a.dtype}.")
+        fail(_("{what} should hold real numbers, but its dtype is {dtype}.").format(what=what, dtype=a.dtype))
     a = a.astype(np.float64)
     bad_nan = ~np.isfinite(a) & np.isfinite(expected)
     with np.errstate(all="ignore"):
@@ -117,15 +127,20 @@ def expect_close(actual: Any, expected: np.ndarray | float, *, what: str, on: st
     mistake = diagnose(a, mistakes)
     if bad_nan.any():
         idx = tuple(int(i) for i in np.argwhere(bad_nan)[0])
-        where = f" (first at index {idx})" if idx else ""
-        fail(f"{what} contains nan or inf on {on}{where}, where the expected value is finite.",
-             mistake)
+        if idx:
+            text = _("{what} contains nan or inf on {on} (first at index {index}), where the expected value "
+                     "is finite.")
+        else:
+            text = _("{what} contains nan or inf on {on}, where the expected value is finite.")
+        fail(text.format(what=what, on=on, index=idx), mistake)
     idx = tuple(int(i) for i in np.unravel_index(np.argmax(np.where(wrong, err, -1)), err.shape))
-    allowed = f"(allowed {atol:g} + {rtol:g}·|expected|)"
+    allowed = _("(allowed {atol} + {rtol}·|expected|)").format(atol=f"{atol:g}", rtol=f"{rtol:g}")
     if not idx:  # a single number
-        fail(f"{what} is wrong on {on}: the error is {float(err[idx]):.3g} {allowed}.", mistake)
-    fail(f"{what} is wrong on {on}: {int(wrong.sum())} of {wrong.size} values differ, the largest "
-         f"error is {float(err[idx]):.3g} at index {idx} {allowed}.", mistake)
+        fail(_("{what} is wrong on {on}: the error is {error} {allowed}.").format(
+            what=what, on=on, error=f"{float(err[idx]):.3g}", allowed=allowed), mistake)
+    fail(_("{what} is wrong on {on}: {wrong} of {size} values differ, the largest error is {error} at index "
+           "{index} {allowed}.").format(what=what, on=on, wrong=int(wrong.sum()), size=wrong.size,
+                                        error=f"{float(err[idx]):.3g}", index=idx, allowed=allowed), mistake)
 
 
 def expect_gradient(analytic: Any, numeric: np.ndarray, *, what: str, on: str,
@@ -135,14 +150,15 @@ def expect_gradient(analytic: Any, numeric: np.ndarray, *, what: str, on: str,
     ``what`` names the input, as in "x" or "logits"."""
     cmp = compare_gradients(analytic, numeric, name=what, **tolerances)
     if not cmp.ok:
-        fail(f"On {on}, the {cmp.reason}.", diagnose(analytic, mistakes))
+        fail(_("On {on}, the {reason}.").format(on=on, reason=cmp.reason), diagnose(analytic, mistakes))
 
 
 def expect_no_warnings(warnings: tuple[str, ...], *, what: str, on: str,
                        mistake: str | None = None) -> None:
     """The call raised no floating-point (or other) warning."""
     if warnings:
-        fail(f"{what} raised a warning on {on}: {warnings[0]}.", mistake)
+        fail(_("{what} raised a warning on {on}: {warning}.").format(what=what, on=on, warning=warnings[0]),
+             mistake)
 
 
 def expect_unchanged(before: Any, after: Any, *, what: str) -> None:
@@ -151,9 +167,9 @@ def expect_unchanged(before: Any, after: Any, *, what: str) -> None:
         same = (isinstance(after, np.ndarray) and after.shape == before.shape
                 and np.array_equal(after, before, equal_nan=True))
         if not same:
-            fail(f"{what} modified its input; it must leave its arguments unchanged "
-                 f"(work on a copy, e.g. x = x.copy() or out = x * 1).",
-                 "changing the input array in place")
+            fail(_("{what} modified its input; it must leave its arguments unchanged (work on a copy, e.g. "
+                   "x = x.copy() or out = x * 1).").format(what=what),
+                 _("changing the input array in place"))
     elif isinstance(before, dict):
         for k in before:
             expect_unchanged(before[k], after.get(k) if isinstance(after, dict) else None,

@@ -85,6 +85,7 @@ def _late(submitted_at: str, due: str) -> bool | None:
 
 def grade(root: Path, assignment: str) -> dict:
     """The results.json document for the submission under ``root``."""
+    from autograder import i18n
     from autograder.assignment import find_assignment
     from autograder.grading import grade_class
     from autograder.late import apply_late
@@ -93,7 +94,7 @@ def grade(root: Path, assignment: str) -> dict:
 
     t0 = time.monotonic()
     course = root / "source" / "course"
-    a, _ = find_assignment(course, assignment)
+    a, secrets = find_assignment(course, assignment)
     conf = settings(a.folder / "assignment.toml")
     meta = read_metadata(root / "submission_metadata.json")
     with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
@@ -107,7 +108,8 @@ def grade(root: Path, assignment: str) -> dict:
     r = apply_late(r, a.late, meta.get("submitted_at", ""))
     doc = to_gradescope(r)
     doc["execution_time"] = round(time.monotonic() - t0, 3)
-    doc["output"] = feedback_md(r, a.title)
+    with i18n.language(r.lang, (secrets.locale, a.locale)):  # the language it was graded in
+        doc["output"] = feedback_md(r, a.title)
     doc["output_format"] = "md"
     doc["visibility"] = conf["visibility"]
     doc["stdout_visibility"] = "hidden"

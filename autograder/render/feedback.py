@@ -1,24 +1,31 @@
-"""feedback.md: what a student reads — per exercise, what failed, where, and the likely mistake."""
+"""feedback.md: what a student reads — per exercise, what failed, where, and the likely mistake.
+
+Written in the active language (autograder.i18n): the result's texts were composed in it already.
+"""
 
 from __future__ import annotations
 
+from autograder.i18n import _, ngettext
 from autograder.late import in_grace, parse_time
 from autograder.render.grades_csv import fmt
 from autograder.results import SubmissionResult
 
 
 def feedback_md(r: SubmissionResult, title: str = "") -> str:
-    lines = [f"# {title or r.assignment}: feedback for {r.student_id}", "",
-             f"**Score: {fmt(r.score)} / {fmt(r.max_score)}**", ""]
+    lines = ["# " + _("{title}: feedback for {student}").format(title=_(title or r.assignment),
+                                                                  student=r.student_id), "",
+             "**" + _("Score: {score} / {max_score}").format(score=fmt(r.score), max_score=fmt(r.max_score))
+             + "**", ""]
     late = late_line(r)
     if late:
         lines += [late, ""]
     if r.error:
-        lines += [f"> Your submission could not be graded: {r.error}", ""]
+        lines += ["> " + _("Your submission could not be graded: {error}").format(error=_(r.error)), ""]
     if r.notes:
-        lines += ["## About your submission", ""] + [f"- {n}" for n in r.notes] + [""]
-    lines += ["| exercise | points |", "|---|---|"]
-    lines += [f"| {e.id}{' (core)' if e.core else ''} | {fmt(e.score)} / {fmt(e.max_score)} |"
+        lines += ["## " + _("About your submission"), ""] + [f"- {n}" for n in r.notes] + [""]
+    lines += [f"| {_('exercise')} | {_('points')} |", "|---|---|"]
+    core = " " + _("(core)")
+    lines += [f"| {e.id}{core if e.core else ''} | {fmt(e.score)} / {fmt(e.max_score)} |"
               for e in r.exercises]
     lines.append("")
     for e in r.exercises:
@@ -30,7 +37,7 @@ def feedback_md(r: SubmissionResult, title: str = "") -> str:
             lines.append(f"- **{t.name}** (−{fmt(t.max_score)}): {t.feedback}")
         lines.append("")
     if all(t.passed for t in r.tests) and r.tests:
-        lines += ["Everything passed. Well done!", ""]
+        lines += [_("Everything passed. Well done!"), ""]
     return "\n".join(lines)
 
 
@@ -45,11 +52,13 @@ def _when(iso: str) -> str:
 def late_line(r: SubmissionResult) -> str:
     """One line on the late policy: the penalty and why, or that the grace period applied."""
     if r.late_days:
-        days = f"{r.late_days} day{'s' if r.late_days != 1 else ''}"
-        return (f"**Late penalty: −{fmt(r.late_penalty)} points.** Submitted {_when(r.submitted_at)}, due "
-                f"{_when(r.due)}: {days} late (a started day counts as a whole one); the tests gave "
-                f"{fmt(r.raw_score)} / {fmt(r.max_score)} before the penalty.")
+        days = ngettext("{n} day", "{n} days", r.late_days).format(n=r.late_days)
+        return (_("**Late penalty: −{penalty} points.** Submitted {submitted}, due {due}: {days} late "
+                  "(a started day counts as a whole one); the tests gave {raw} / {max_score} before the "
+                  "penalty.")
+                .format(penalty=fmt(r.late_penalty), submitted=_when(r.submitted_at), due=_when(r.due),
+                        days=days, raw=fmt(r.raw_score), max_score=fmt(r.max_score)))
     if in_grace(r):
-        return (f"Submitted {_when(r.submitted_at)}, after the due date {_when(r.due)} but within the grace "
-                f"period: no late penalty.")
+        return (_("Submitted {submitted}, after the due date {due} but within the grace period: no late "
+                  "penalty.").format(submitted=_when(r.submitted_at), due=_when(r.due)))
     return ""

@@ -44,6 +44,7 @@ def to_gradescope(r: SubmissionResult) -> dict:
             "late_days": r.late_days,
             "submitted_at": r.submitted_at,
             "due": r.due,
+            "lang": r.lang,  # the language of every text above
         },
     }
 
@@ -69,4 +70,5 @@ def from_gradescope(doc: dict) -> SubmissionResult:
         assignment_hash=x["assignment_hash"], execution_time=doc.get("execution_time", 0.0),
         error=x.get("error", ""), submitted_at=x.get("submitted_at", ""), due=x.get("due", ""),
         late_days=x.get("late_days", 0), late_penalty=x.get("late_penalty", 0.0),
+        lang=x.get("lang", "en"),
     )

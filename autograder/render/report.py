@@ -2,13 +2,14 @@
 
 Only formatting happens here: the numbers come from ``autograder.analysis`` and
 ``autograder.similarity``. Every word the reader sees is in ``templates/report.html.j2``, marked for
-translation with ``_()`` (jinja2's i18n extension; English until a catalogue is installed), plot
-labels included: the template calls the plot functions with its own words.
+translation with ``_()`` (jinja2's i18n extension with the engine's catalogue of the active language,
+autograder.i18n), plot labels included: the template calls the plot functions with its own words.
 """
 
 from __future__ import annotations
 
 import base64
+import gettext
 import hashlib
 import io
 import re
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from autograder import i18n
 from autograder.analysis import ClassStats
 from autograder.similarity import SimilarPair
 
@@ -37,11 +39,14 @@ class ReportInput:
     lang: str = "en"
 
 
-def environment() -> Environment:
+def environment(translations: gettext.NullTranslations | None = None) -> Environment:
+    """The template environment; ``translations``: the catalogue chain (default: the active language's,
+    autograder.i18n)."""
     env = Environment(loader=PackageLoader("autograder.render", "templates"), autoescape=True,
                       undefined=StrictUndefined, extensions=["jinja2.ext.i18n"],
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_translations(  # type: ignore[attr-defined]
+        translations if translations is not None else i18n.translations(i18n.current()), newstyle=True)
     env.filters.update(num=num, pct=pct, r2=r2)
     return env
 

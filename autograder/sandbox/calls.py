@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from autograder.i18n import N_, _
+
 OUTPUT_CAP = 4096
 
 
@@ -70,20 +72,66 @@ def _student_location(tb, folder: Path) -> str:
     return where
 
 
-def failure(kind: str, exc_type: str = "", message: str = "", location: str = "") -> CallFailed:
-    return CallFailed(
-        {"kind": kind, "type": exc_type, "message": message[:500], "location": location}
-    )
+# The worker's own sentences. It sends them in English with their msgid and arguments (strings);
+# the grading process shows them in its language (``worker_message``), never formatting any other text.
+NOT_SUBMITTED = N_("{file} was not submitted")
+NO_FUNCTION = N_("{file} has no function {function}")
+NOT_IN_ASSIGNMENT = N_("{function} is not part of this assignment")
+SYS_EXIT = N_("the function called sys.exit()")
+MISSING_NOT_SUBMITTED = N_("{function} is missing: {file} was not submitted")
+MISSING_NO_FUNCTION = N_("{function} is missing: {file} has no function {function}")
+WORKER_MESSAGES = frozenset({NOT_SUBMITTED, NO_FUNCTION, NOT_IN_ASSIGNMENT, SYS_EXIT, MISSING_NOT_SUBMITTED,
+                             MISSING_NO_FUNCTION})
 
 
-def _stand_in(name: str, why: str) -> Callable:
-    """What a student file gets for a sibling's function that is missing (``why``)."""
+def failure(kind: str, exc_type: str = "", message: str = "", location: str = "", msgid: str = "",
+            **args: str) -> CallFailed:
+    """A failure report; ``msgid``: one of WORKER_MESSAGES, which ``args`` fill to give ``message``."""
+    if msgid:
+        message = msgid.format(**args)
+    report = {"kind": kind, "type": exc_type, "message": message[:500], "location": location}
+    if msgid:
+        report.update(msgid=msgid, args=args)
+    return CallFailed(report)
+
+
+def worker_message(report: dict) -> str:
+    """The message of a failure report in the active language (grading process side): a known msgid
+    with string arguments is translated; any other message is shown as it came."""
+    msgid, args = report.get("msgid"), report.get("args")
+    if msgid in WORKER_MESSAGES and isinstance(args, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in args.items()):
+        try:
+            return _(msgid).format(**args)
+        except (KeyError, IndexError, ValueError):
+            pass
+    return str(report.get("message", ""))
+
+
+class MissingSibling(NameError):
+    """Raised by the stand-in of a sibling's missing function (reported as a NameError)."""
+
+    def __init__(self, msgid: str, **args: str):
+        super().__init__(msgid.format(**args))
+        self.msgid, self.fields = msgid, args
+
+
+def _stand_in(name: str, filename: str, submitted: bool) -> Callable:
+    """What a student file gets for a sibling's function that is missing."""
 
     def stand_in(*args, **kwargs):
-        raise NameError(f"{name} is missing: {why}")
+        raise MissingSibling(MISSING_NO_FUNCTION if submitted else MISSING_NOT_SUBMITTED, function=name,
+                             file=filename)
 
     stand_in.__name__ = name
     return stand_in
+
+
+def _raised(exc: BaseException, message: str, location: str) -> CallFailed:
+    """The report of an exception from student code (the stand-in's as the NameError it is)."""
+    if isinstance(exc, MissingSibling):
+        return failure("raised", "NameError", location=location, msgid=exc.msgid, **exc.fields)
+    return failure("raised", type(exc).__name__, message, location)
 
 
 class _SiblingLoader(importlib.machinery.SourceFileLoader):
@@ -103,8 +151,7 @@ class _SiblingLoader(importlib.machinery.SourceFileLoader):
             super().exec_module(module)
         for fn, f in self.modules.file_of.items():
             if f == filename and not callable(getattr(module, fn, None)):
-                why = f"{filename} has no function {fn}" if submitted else f"{filename} was not submitted"
-                self.modules.stand_ins[fn] = _stand_in(fn, why)
+                self.modules.stand_ins[fn] = _stand_in(fn, filename, submitted)
                 setattr(module, fn, self.modules.stand_ins[fn])
 
 
@@ -140,7 +187,7 @@ class StudentModules:
             raise self.import_failures[filename]
         path = self.folder / filename
         if not path.is_file():
-            raise failure("missing-file", message=f"{filename} was not submitted")
+            raise failure("missing-file", msgid=NOT_SUBMITTED, file=filename)
         name = Path(filename).stem
         if str(self.folder) not in sys.path:
             sys.path.insert(0, str(self.folder))
@@ -165,7 +212,7 @@ class StudentModules:
             sys.modules.pop(name, None)
             err = failure(
                 "import",
-                type(exc).__name__,
+                "NameError" if isinstance(exc, MissingSibling) else type(exc).__name__,
                 str(exc),
                 _student_location(exc.__traceback__, self.folder) or filename,
             )
@@ -179,11 +226,11 @@ class StudentModules:
     def function(self, name: str) -> Callable:
         filename = self.file_of.get(name)
         if filename is None:
-            raise failure("missing-function", message=f"{name} is not part of this assignment")
+            raise failure("missing-function", msgid=NOT_IN_ASSIGNMENT, function=name)
         mod = self.module(filename)
         fn = getattr(mod, name, None)
         if not callable(fn) or fn is self.stand_ins.get(name):
-            raise failure("missing-function", message=f"{filename} has no function {name}")
+            raise failure("missing-function", msgid=NO_FUNCTION, file=filename, function=name)
         return fn
 
     def substitute(self, names: list[str], make_stub: Callable[[str], Callable]) -> list[tuple]:
@@ -239,9 +286,9 @@ def run_call(
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
         location = _student_location(exc.__traceback__, modules.folder)
         if isinstance(exc, SystemExit):
-            raise failure("raised", "SystemExit", "the function called sys.exit()", location) from None
+            raise failure("raised", "SystemExit", location=location, msgid=SYS_EXIT) from None
         message = str(exc).replace(str(modules.folder) + os.sep, "")  # no per-run scratch paths
-        raise failure("raised", type(exc).__name__, message, location) from None
+        raise _raised(exc, message, location) from None
     finally:
         sys.stdout, sys.stderr = old_out, old_err
         modules.restore(saved)
