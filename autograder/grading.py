@@ -41,6 +41,7 @@ from pathlib import Path
 from autograder import __version__, i18n
 from autograder.assignment import Assignment, find_assignment
 from autograder.engine import GraderError, grading_hash, load_reference, run_session
+from autograder.i18n import N_
 from autograder.late import apply_late, normalize
 from autograder.plugin import Job
 from autograder.render import gradescope
@@ -50,7 +51,7 @@ from autograder.results import SubmissionResult, exercise_scores
 from autograder.submissions import Submission, discover, prepare
 
 WORK = ".work"  # OUT/.work/<id>/: the vetted copies the workers read; removed after a run
-GRADER_FAILED = "the grader failed while grading this submission"
+GRADER_FAILED = N_("the grader failed while grading this submission")  # translated where shown
 ATTEMPTS = 2  # grading processes a submission may see die before it is recorded as a failure
 
 

@@ -87,6 +87,5 @@ def texts_in(paths: list[Path]) -> dict[str, list[str]]:
         else:
             items = [(line, text) for line, text, _k in messages(path.read_text(encoding="utf-8"), str(path))]
         for line, text in items:
-            for t in (text if isinstance(text, tuple) else (text,)):
-                found.setdefault(t, []).append(f"{path}:{line}")
+            found.setdefault(text[0] if isinstance(text, tuple) else text, []).append(f"{path}:{line}")
     return found

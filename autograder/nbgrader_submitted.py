@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from autograder.assignment import Assignment
+from autograder.i18n import N_, _
 from autograder.submissions import RESERVED_IDS, Submission
 from autograder.unpack import Limits, Unpacked, show, unpack
 
@@ -132,8 +133,9 @@ def discover_submitted(submitted: Path, assignment: Assignment, limits: Limits |
         try:
             u = unpack(folder, assignment.files_map(), limits or Limits())
         except Exception as exc:  # noqa: BLE001 - one unreadable entry must not stop the batch
-            u = Unpacked((), (f"The grader could not read your submission ({type(exc).__name__}); your "
-                              f"TA sees this.",), "the submission could not be read (a grader fault)")
+            why = _("The grader could not read your submission ({error}); your TA sees this.")
+            u = Unpacked((), (why.format(error=type(exc).__name__),),
+                         N_("the submission could not be read (a grader fault)"))
         subs.append(Submission(sid, folder, u.notes, u.hash, f"submitted/{sid}/{name}/", u.error, when,
                                u.files))
     return subs, lines

@@ -36,6 +36,8 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from autograder.i18n import _
+
 SELF_CHECK_TAG = "autograder-self-check"  # cells the notebook generator adds to run the public tests
 ALLOWED_PACKAGES = frozenset({"numpy", "__future__"}) | frozenset(sys.stdlib_module_names)
 GRADER_PACKAGE = "autograder"
@@ -66,26 +68,31 @@ def read_notebook(data: bytes, label: str):
     try:
         import nbformat
     except ImportError:  # the grader depends on it; a student's laptop may lack it
-        raise NotebookError(f"{label} could not be read: the nbformat package is not installed "
-                            f"(pip install nbformat).") from None
+        raise NotebookError(_("{label} could not be read: the nbformat package is "
+                               "not installed (pip install nbformat).").format(label=label)) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise NotebookError(f"{label} is not a valid notebook: it is not UTF-8 text (byte "
-                            f"0x{data[exc.start]:02x} at offset {exc.start}).") from None
+        raise NotebookError(_("{label} is not a valid notebook: it is not UTF-8 text "
+                               "(byte 0x{byte:02x} at offset {start}).").format(
+                                   label=label, byte=data[exc.start], start=exc.start)) from None
     if not text.strip():
-        raise NotebookError(f"{label} is empty (0 cells): save the notebook in Jupyter and submit it again.")
+        raise NotebookError(_("{label} is empty (0 cells): save the notebook in "
+                               "Jupyter and submit it again.").format(label=label))
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise NotebookError(
-            f"{label} is not a valid notebook: it is not JSON (line {exc.lineno}, column {exc.colno}: "
-            f"{exc.msg}). It may be cut off, or saved by a program that does not write notebooks; "
-            f"open it in Jupyter, save it, and submit it again.") from None
+            _("{label} is not a valid notebook: it is not JSON (line {lineno}, "
+               "column {colno}: {msg}). It may be cut off, or saved by a program that "
+               "does not write notebooks; open it in Jupyter, save it, and submit it "
+               "again.").format(label=label, lineno=exc.lineno, colno=exc.colno, msg=exc.msg)) from None
     except RecursionError:
-        raise NotebookError(f"{label} is not a valid notebook: its JSON is nested far too deeply.") from None
+        raise NotebookError(_("{label} is not a valid notebook: its JSON is nested "
+                               "far too deeply.").format(label=label)) from None
     if not isinstance(doc, dict) or "nbformat" not in doc:
-        raise NotebookError(f"{label} is JSON but not a Jupyter notebook (it has no \"nbformat\" field).")
+        raise NotebookError(_("{label} is JSON but not a Jupyter notebook (it has no "
+                               "\"nbformat\" field).").format(label=label))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # nbformat warns about missing cell ids and the like
         try:
@@ -95,12 +102,16 @@ def read_notebook(data: bytes, label: str):
             where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
                             for p in getattr(exc, "absolute_path", ())).lstrip(".")
             what = str(getattr(exc, "message", exc)).splitlines()[0][:200]
-            raise NotebookError(f"{label} is not a valid Jupyter notebook (nbformat "
-                                f"{doc.get('nbformat')}): {where + ': ' if where else ''}{what}.") from None
+            text = (_("{label} is not a valid Jupyter notebook (nbformat {version}): {where}: {what}.")
+                    if where else _("{label} is not a valid Jupyter notebook (nbformat {version}): {what}."))
+            raise NotebookError(text.format(
+                label=label, version=doc.get("nbformat"), where=where, what=what)) from None
         except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds on odd input
             what = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-            raise NotebookError(f"{label} is not a valid Jupyter notebook (nbformat "
-                                f"{doc.get('nbformat')}): {what}.") from None
+            text = _("{label} is not a valid Jupyter notebook (nbformat {version}): {what}.")
+            raise NotebookError(text.format(
+
+                label=label, version=doc.get("nbformat"), what=what)) from None
     return nb
 
 
@@ -222,7 +233,7 @@ class _Dropped:
 
 
 def _shown(items: list[str]) -> str:
-    more = f" and {len(items) - MAX_SHOWN} more" if len(items) > MAX_SHOWN else ""
+    more = _(" and {n} more").format(n=len(items) - MAX_SHOWN) if len(items) > MAX_SHOWN else ""
     return "; ".join(items[:MAX_SHOWN]) + more
 
 
@@ -254,21 +265,22 @@ def notebook_code(data: bytes, label: str, own_modules: Iterable[str] = ()) -> N
         if cell.get("cell_type") != "code":
             continue
         number += 1  # counted as the student sees them: every code cell from the top
-        where = f"code cell {number}"
+        where = _("code cell {number}").format(number=number)
         source = cell.get("source", "")
         if _platform_cell(cell) or not source.strip():
             continue
         magic = cell_magic(source)
         if magic:
-            d.cell_magics.append(f"{where} ({magic})")
+            d.cell_magics.append(_("{where} ({magic})").format(where=where, magic=magic))
             continue
         source, magics = strip_magics(source)
-        d.magics += [f"{where} line {n} {_snippet(t)}" for n, t in magics]
+        d.magics += [_("{where} line {line} {code}").format(
+            where=where, line=n, code=_snippet(t)) for n, t in magics]
         try:
             tree = ast.parse(source)
         except SyntaxError as exc:
-            d.syntax.append(f"{where} (starting {_snippet(source.lstrip())}) has a syntax error on line "
-                            f"{exc.lineno or '?'} ({exc.msg})")
+            d.syntax.append(_("{where} (starting {start}) has a syntax error on line {line} ({msg})").format(
+                where=where, start=_snippet(source.lstrip()), line=exc.lineno or "?", msg=exc.msg))
             continue
         lines = source.split("\n")
         shared = _shared_lines(tree.body)
@@ -281,7 +293,8 @@ def notebook_code(data: bytes, label: str, own_modules: Iterable[str] = ()) -> N
                     modules.update(names)
                     kept.append(node)
                 elif why in ("package", "own"):
-                    (d.packages if why == "package" else d.own).append(f"{_snippet(text)} ({where})")
+                    (d.packages if why == "package" else d.own).append(_("{text} ({where})").format(
+                        text=_snippet(text), where=where))
                 continue  # 'grader': a self-check the student copied into a cell, left out quietly
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 kept.append(node)
@@ -294,9 +307,11 @@ def notebook_code(data: bytes, label: str, own_modules: Iterable[str] = ()) -> N
                 continue
             if isinstance(node, ast.Pass) or _is_string(node):
                 continue  # a replaced magic, or a bare string: nothing to run
-            d.top_level.append(f"{where} line {node.lineno} {_snippet(text)}")
+            d.top_level.append(_("{where} line {line} {code}").format(where=where, line=node.lineno,
+                                                                       code=_snippet(text)))
         if kept:
-            parts.append(f"\n# --- {where} ---\n" + "\n".join(_text(source, lines, n, shared) for n in kept)
+            parts.append(f"\n# --- code cell {number} ---\n"
+                         + "\n".join(_text(source, lines, n, shared) for n in kept)
                          + "\n")
     return NotebookCode("".join(parts), _notes(label, d), tuple(functions), number)
 
@@ -331,24 +346,31 @@ def _shared_lines(body: list[ast.stmt]) -> set[int]:
 def _notes(label: str, d: _Dropped) -> tuple[str, ...]:
     notes = []
     if d.syntax:
-        notes.append(f"{label}: {_shown(d.syntax)}. Those cells were not graded, so the functions in them "
-                     f"count as missing; the other cells were graded.")
+        notes.append(_("{label}: {syntax}. Those cells were not graded, so the "
+                        "functions in them count as missing; the other cells were "
+                        "graded.").format(label=label, syntax=_shown(d.syntax)))
     if d.cell_magics:
-        notes.append(f"{label}: cells that start with a cell magic are not Python and were not graded "
-                     f"(move your functions out of them): {_shown(d.cell_magics)}.")
+        notes.append(_("{label}: cells that start with a cell magic are not Python "
+                        "and were not graded (move your functions out of them): "
+                        "{cell_magics}.").format(label=label, cell_magics=_shown(d.cell_magics)))
     if d.magics:
-        notes.append(f"{label}: IPython magics, shell commands (!...) and help (?) are not run when "
-                     f"grading; left out: {_shown(d.magics)}.")
+        notes.append(_("{label}: IPython magics, shell commands (!...) and help (?) "
+                        "are not run when grading; left out: {magics}.").format(
+                            label=label, magics=_shown(d.magics)))
     if d.top_level:
-        notes.append(f"{label}: top-level code other than definitions is not run when grading (only "
-                     f"imports, functions, classes and assignments of simple values are kept, so your "
-                     f"test calls and plots cannot break the grading); left out: {_shown(d.top_level)}.")
+        notes.append(_("{label}: top-level code other than definitions is not run "
+                        "when grading (only imports, functions, classes and "
+                        "assignments of simple values are kept, so your test calls "
+                        "and plots cannot break the grading); left out: {top_level}.").format(
+                            label=label, top_level=_shown(d.top_level)))
     if d.packages:
-        notes.append(f"{label}: only numpy and the standard library can be imported when grading; left "
-                     f"out: {_shown(d.packages)}. Functions that use them will fail.")
+        notes.append(_("{label}: only numpy and the standard library can be imported "
+                        "when grading; left out: {packages}. Functions that use them "
+                        "will fail.").format(label=label, packages=_shown(d.packages)))
     if d.own:
-        notes.append(f"{label}: imports of the assignment's own files were left out (in a notebook all "
-                     f"functions are in one module): {_shown(d.own)}.")
+        notes.append(_("{label}: imports of the assignment's own files were left out "
+                        "(in a notebook all functions are in one module): {own}.").format(
+                            label=label, own=_shown(d.own)))
     return tuple(notes)
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autograder.assignment import Assignment
+from autograder.i18n import N_, _
 from autograder.unpack import Limits, Unpacked, content_hash, materialize, show, unpack
 
 # Formats students do hand in that this grader does not open: a row with an error, not a skip.
@@ -46,10 +47,12 @@ def describe_files(folder: Path, assignment: Assignment) -> tuple[str, ...]:
     present = {p.name for p in folder.iterdir() if p.is_file()} if folder.is_dir() else set()
     for name, functions in assignment.files.items():
         if name not in present:
-            notes.append(f"{name} was not submitted: {', '.join(functions)} could not be graded.")
+            notes.append(_("{name} was not submitted: {functions} could not be graded.").format(
+                name=name, functions=", ".join(functions)))
     extra = sorted(n for n in present if n.endswith(".py") and n not in assignment.files)
     if extra:
-        notes.append(f"Files that are not part of the assignment were not graded: {', '.join(extra)}.")
+        notes.append(_("Files that are not part of the assignment were not graded: {files}.").format(
+            files=", ".join(extra)))
     return tuple(notes)
 
 
@@ -125,22 +128,23 @@ def discover(root: Path, assignment: Assignment, limits: Limits | None = None
         path = Path(found[0][1].path)
         source = ", ".join(e.name + ("/" if k == "folder" else "") for k, e in found)
         if len(found) > 1:
-            subs.append(_error_submission(sid, path, source, "more than one submission for this id", (
-                f"There is more than one submission for {show(sid)}: {show(source)}. None of them was "
-                f"graded; your TA has to keep exactly one.")))
+            subs.append(_error_submission(sid, path, source, N_("more than one submission for this id"), (
+                _("There is more than one submission for {student}: {entries}. None of them was graded; your "
+                  "TA has to keep exactly one.").format(student=show(sid), entries=show(source)))))
             skipped.append(f"{show(sid)}: more than one submission ({show(source)}); none graded")
             continue
-        kind, _ = found[0]
+        kind, _entry = found[0]
         if kind == "unsupported":
-            subs.append(_error_submission(sid, path, source, "not a folder, a .zip or a .py file", (
-                f"{show(source)}: this kind of file cannot be graded (submit a folder, a .zip or "
-                f".py files).")))
+            subs.append(_error_submission(sid, path, source, N_("not a folder, a .zip or a .py file"), (
+                _("{name}: this kind of file cannot be graded (submit a folder, a .zip or .py "
+                  "files).").format(name=show(source)))))
             continue
         try:
             u = unpack(path, files, limits or Limits())
         except Exception as exc:  # noqa: BLE001 - one unreadable entry must not stop the batch
-            u = Unpacked((), (f"The grader could not read {show(source)} ({type(exc).__name__}); your "
-                              f"TA sees this.",), "the submission could not be read (a grader fault)")
+            u = Unpacked((), (_("The grader could not read {name} ({error}); your TA sees this.").format(
+                name=show(source), error=type(exc).__name__),),
+                N_("the submission could not be read (a grader fault)"))
         subs.append(Submission(sid, path, u.notes, u.hash, source, u.error, files=u.files))
     return subs, skipped
 

@@ -2,8 +2,9 @@
 
 Every check raises ``GradingFailure``: a student-facing message (what is wrong, on what kind of
 input, the measured error) and, when a known mistake explains the result, its name. Messages are
-composed in the active language (autograder.i18n): ``what``, ``on`` and mistake names come from the
-test already translated (``_("...")``). Tests mark
+composed in the active language (autograder.i18n): ``what``, ``on``, messages and mistake names come
+from the test as ``_("...")`` (translated there) or as constants marked ``N_("...")``, which are
+looked up here. Tests mark
 their exercise and points with ``@pytest.mark.exercise("sigmoid")`` and ``@pytest.mark.points(2)``.
 """
 
@@ -25,6 +26,7 @@ class GradingFailure(AssertionError):
     """A test's verdict: ``message`` for the student, ``mistake`` names the likely error."""
 
     def __init__(self, message: str, mistake: str | None = None):
+        message, mistake = _(message), (_(mistake) if mistake else mistake)  # constants marked N_("...")
         super().__init__(message if mistake is None else
                          _("{message} Likely mistake: {mistake}.").format(message=message, mistake=mistake))
         self.message = message
@@ -44,6 +46,7 @@ def _kind(value: Any) -> str:
 def expect_array(value: Any, *, what: str, shape: tuple[int, ...] | None = None,
                  dtype: Any = np.float64) -> np.ndarray:
     """``value`` is a numpy array of ``dtype`` (and ``shape``, when given) — nothing else."""
+    what = _(what)
     if type(value) is not np.ndarray:
         fail(_("{what} should be a numpy array of float64, but it is {kind}.").format(
             what=what, kind=_kind(value)),
@@ -70,6 +73,7 @@ def expect_result(value: Any, *, what: str, shape: tuple[int, ...],
 
 def expect_tuple(value: Any, n: int, *, what: str) -> tuple:
     """``value`` is a tuple (or list) of length ``n``."""
+    what = _(what)
     if not isinstance(value, (tuple, list)) or len(value) != n:
         if isinstance(value, (tuple, list)):
             fail(_("{what} should be a tuple of {n} values, but it is {kind} of length {length}.").format(
@@ -81,6 +85,7 @@ def expect_tuple(value: Any, n: int, *, what: str) -> tuple:
 
 def expect_float(value: Any, *, what: str) -> float:
     """``value`` is a Python float (a numpy float64 is accepted: it is a float subclass)."""
+    what = _(what)
     if not isinstance(value, float):
         fail(_("{what} should be a Python float, but it is {kind}.").format(what=what, kind=_kind(value)),
              _("returning an array where a float is due (use float(...))")
@@ -112,6 +117,7 @@ def expect_close(actual: Any, expected: np.ndarray | float, *, what: str, on: st
     ``mistakes`` maps a mistake's name to what that mistake would output on the same input;
     the first that matches is named in the feedback.
     """
+    what, on = _(what), _(on)
     expected = np.asarray(expected, dtype=np.float64)
     a = expect_array(actual, what=what, shape=expected.shape, dtype=None)
     if a.dtype.kind not in "fiub":
@@ -150,15 +156,15 @@ def expect_gradient(analytic: Any, numeric: np.ndarray, *, what: str, on: str,
     ``what`` names the input, as in "x" or "logits"."""
     cmp = compare_gradients(analytic, numeric, name=what, **tolerances)
     if not cmp.ok:
-        fail(_("On {on}, the {reason}.").format(on=on, reason=cmp.reason), diagnose(analytic, mistakes))
+        fail(_("On {on}, the {reason}.").format(on=_(on), reason=cmp.reason), diagnose(analytic, mistakes))
 
 
 def expect_no_warnings(warnings: tuple[str, ...], *, what: str, on: str,
                        mistake: str | None = None) -> None:
     """The call raised no floating-point (or other) warning."""
     if warnings:
-        fail(_("{what} raised a warning on {on}: {warning}.").format(what=what, on=on, warning=warnings[0]),
-             mistake)
+        fail(_("{what} raised a warning on {on}: {warning}.").format(what=_(what), on=_(on),
+                                                                      warning=warnings[0]), mistake)
 
 
 def expect_unchanged(before: Any, after: Any, *, what: str) -> None:
@@ -168,7 +174,7 @@ def expect_unchanged(before: Any, after: Any, *, what: str) -> None:
                 and np.array_equal(after, before, equal_nan=True))
         if not same:
             fail(_("{what} modified its input; it must leave its arguments unchanged (work on a copy, e.g. "
-                   "x = x.copy() or out = x * 1).").format(what=what),
+                   "x = x.copy() or out = x * 1).").format(what=_(what)),
                  _("changing the input array in place"))
     elif isinstance(before, dict):
         for k in before:

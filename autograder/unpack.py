@@ -42,6 +42,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from autograder.i18n import N_, _
+
 IGNORED_NAMES = {"__MACOSX", "__pycache__", "Thumbs.db", "desktop.ini", "timestamp.txt"}  # + nbgrader's
 MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.py")
 # "activations (1).py", "activations(2).py", "activations copy.py", "activations-1.py", "Activations.PY"
@@ -156,8 +158,9 @@ def _scan_folder(root: Path, limits: Limits) -> _Scan:
                 continue
             seen += 1
             if seen > limits.max_entries:
-                scan.notes.append(f"Your submission holds more than {limits.max_entries} files; only "
-                                  f"the first {limits.max_entries} were looked at.")
+                scan.notes.append(_("Your submission holds more than {max_entries} "
+                                     "files; only the first {max_entries} were looked "
+                                     "at.").format(max_entries=limits.max_entries))
                 return scan
             path = rel / e.name
             if e.is_symlink():
@@ -165,14 +168,17 @@ def _scan_folder(root: Path, limits: Limits) -> _Scan:
                     inside = Path(os.path.realpath(e.path)).is_relative_to(base)
                 except (OSError, ValueError):
                     inside = False
-                where = "another file of your submission" if inside else "something outside your submission"
+                where = (_("another file of your submission") if inside
+                         else _("something outside your submission"))
                 scan.refused.add(e.name)
-                scan.notes.append(f"{show(str(path))} is a symbolic link (to {where}); links are not "
-                                  f"accepted (submit the file itself), so it was not used.")
+                scan.notes.append(_("{path} is a symbolic link (to {where}); links "
+                                     "are not accepted (submit the file itself), so "
+                                     "it was not used.").format(path=show(str(path)), where=where))
             elif e.is_dir(follow_symlinks=False):
                 if len(path.parts) > limits.max_depth:
-                    scan.notes.append(f"{show(str(path))}: folders nested deeper than "
-                                      f"{limits.max_depth} levels were not looked at.")
+                    scan.notes.append(_("{path}: folders nested deeper than "
+                                         "{max_depth} levels were not looked at.").format(
+                                             path=show(str(path)), max_depth=limits.max_depth))
                 else:
                     stack.append((Path(e.path), path))
             elif e.is_file(follow_symlinks=False):
@@ -180,8 +186,8 @@ def _scan_folder(root: Path, limits: Limits) -> _Scan:
                 scan.files.append(_File(path, size, lambda cap, p=Path(e.path): _read_capped(p, cap)))
             else:
                 scan.refused.add(e.name)
-                scan.notes.append(f"{show(str(path))} is not a regular file (a device, pipe or socket); "
-                                  f"it was not used.")
+                scan.notes.append(_("{path} is not a regular file (a device, pipe or "
+                                     "socket); it was not used.").format(path=show(str(path))))
     scan.files.sort(key=lambda f: f.path.parts)
     return scan
 
@@ -204,9 +210,11 @@ def _scan_zip(data_or_path: Path | bytes, label: str, limits: Limits, prefix: Pu
     if isinstance(data_or_path, Path):
         size = data_or_path.stat().st_size
         if size > limits.max_archive_bytes:
-            return scan.reject("the zip file is too large", (
-                f"{label} is {size_text(size)}, over the {size_text(limits.max_archive_bytes)} limit for "
-                f"a submission; it was not unpacked."))
+            return scan.reject(N_("the zip file is too large"), (
+                _("{label} is {size}, over the {max_archive_bytes} limit for a "
+                   "submission; it was not unpacked.").format(
+                       label=label, size=size_text(size),
+                       max_archive_bytes=size_text(limits.max_archive_bytes))))
         source = io.BytesIO(_read_capped(data_or_path, limits.max_archive_bytes + 1))
     else:
         size, source = len(data_or_path), io.BytesIO(data_or_path)
@@ -214,24 +222,28 @@ def _scan_zip(data_or_path: Path | bytes, label: str, limits: Limits, prefix: Pu
         zf = zipfile.ZipFile(source)
         infos = zf.infolist()
     except READ_ERRORS as exc:
-        return scan.reject("the zip file could not be opened", (
-            f"{label} is not a readable zip file ({type(exc).__name__}: {exc}); it was not unpacked."))
+        return scan.reject(N_("the zip file could not be opened"), (
+            _("{label} is not a readable zip file ({type}: {exc}); it was not "
+               "unpacked.").format(label=label, type=type(exc).__name__, exc=exc)))
     if len(infos) > limits.max_entries:
-        return scan.reject("the zip file holds too many files", (
-            f"{label} holds {len(infos)} entries, over the limit of {limits.max_entries}; it was not "
-            f"unpacked."))
+        return scan.reject(N_("the zip file holds too many files"), (
+            _("{label} holds {n_infos} entries, over the limit of {max_entries}; it "
+               "was not unpacked.").format(label=label, n_infos=len(infos), max_entries=limits.max_entries)))
     declared = sum(i.file_size for i in infos)
     ratio = declared / max(size, 1)
     if declared > limits.max_unpacked_bytes or (declared > 1024 * 1024 and ratio > limits.max_ratio):
-        scan.notes.append(f"{label} would unpack to {size_text(declared)} (compressed {ratio:.0f}:1): it "
-                          f"looks like a zip bomb, so only the files within the limits were read.")
+        scan.notes.append(_("{label} would unpack to {declared} (compressed "
+                             "{ratio:.0f}:1): it looks like a zip bomb, so only the "
+                             "files within the limits were read.").format(
+                                 label=label, declared=size_text(declared), ratio=ratio))
     by_path: dict[PurePosixPath, _File] = {}
     for info in infos:
         path = _zip_name(info.filename)
         if path is None:
             scan.refused.add(PurePosixPath(info.filename.replace("\\", "/")).name)
-            scan.notes.append(f"{label}: the entry {show(info.filename)!r} points outside the submission "
-                              f"(an absolute path or ..); it was not unpacked.")
+            scan.notes.append(_("{label}: the entry {filename!r} points outside the "
+                                 "submission (an absolute path or ..); it was not "
+                                 "unpacked.").format(label=label, filename=show(info.filename)))
             continue
         if info.is_dir() or any(_hidden(p) for p in path.parts):
             continue
@@ -240,21 +252,24 @@ def _scan_zip(data_or_path: Path | bytes, label: str, limits: Limits, prefix: Pu
         if (info.create_system == 3 and stat.S_IFMT(mode) not in (0, stat.S_IFREG)) or info.flag_bits & 0x1:
             scan.refused.add(path.name)
         if info.create_system == 3 and stat.S_ISLNK(mode):
-            scan.notes.append(f"{shown} is a symbolic link; links are not accepted (submit the file "
-                              f"itself), so it was not used.")
+            scan.notes.append(_("{shown} is a symbolic link; links are not accepted "
+                                 "(submit the file itself), so it was not used.").format(shown=shown))
             continue
         if info.create_system == 3 and stat.S_IFMT(mode) not in (0, stat.S_IFREG):
-            scan.notes.append(f"{shown} is not a regular file; it was not used.")
+            scan.notes.append(_("{shown} is not a regular file; it was not used.").format(shown=shown))
             continue
         if info.flag_bits & 0x1:
-            scan.notes.append(f"{shown} is encrypted (a password-protected zip); it was not used.")
+            scan.notes.append(_("{shown} is encrypted (a password-protected zip); it "
+                                 "was not used.").format(shown=shown))
             continue
         if len(path.parts) > limits.max_depth + 1:
-            scan.notes.append(f"{shown}: folders nested deeper than {limits.max_depth} levels were not "
-                              f"looked at.")
+            scan.notes.append(_("{shown}: folders nested deeper than {max_depth} "
+                                 "levels were not looked at.").format(
+                                     shown=shown, max_depth=limits.max_depth))
             continue
         if path in by_path:
-            scan.notes.append(f"{shown} appears more than once in {label}; the last copy was used.")
+            scan.notes.append(_("{shown} appears more than once in {label}; the last "
+                                 "copy was used.").format(shown=shown, label=label))
 
         def read(cap: int, info=info) -> bytes:
             with zf.open(info) as f:
@@ -276,19 +291,22 @@ def _expand_inner_zips(scan: _Scan, limits: Limits) -> None:
     for f in inner:
         label = show(str(f.path))
         if f.size > limits.max_archive_bytes:
-            scan.notes.append(f"{label} is {size_text(f.size)}, over the "
-                              f"{size_text(limits.max_archive_bytes)} limit; it was not unpacked.")
+            scan.notes.append(_("{label} is {size}, over the {max_archive_bytes} "
+                                 "limit; it was not unpacked.").format(
+                                     label=label, size=size_text(f.size),
+                                     max_archive_bytes=size_text(limits.max_archive_bytes)))
             continue
         try:
             data = f.read(limits.max_archive_bytes + 1)
         except READ_ERRORS as exc:
-            scan.notes.append(f"{label} could not be read ({type(exc).__name__}); it was not unpacked.")
+            scan.notes.append(_("{label} could not be read ({type}); it was not "
+                                 "unpacked.").format(label=label, type=type(exc).__name__))
             continue
         sub = _scan_zip(data, label, limits, f.path, nested=True)
         scan.notes += sub.notes
         scan.files += sub.files
         scan.refused |= sub.refused
-        scan.notes.append(f"{label} (a zip inside your submission) was unpacked.")
+        scan.notes.append(_("{label} (a zip inside your submission) was unpacked.").format(label=label))
     scan.files = sorted((x for x in scan.files if all(x is not z for z in inner)), key=lambda x: x.path.parts)
 
 
@@ -297,24 +315,25 @@ def _expand_inner_zips(scan: _Scan, limits: Limits) -> None:
 def text_problem(name: str, data: bytes) -> str:
     """Why ``data`` is not usable Python source ('' when it is)."""
     if not data.strip():
-        return f"{name} is empty"
+        return _("{name} is empty").format(name=name)
     if b"\0" in data:
-        return f"{name} is not a text file (it holds binary data)"
+        return _("{name} is not a text file (it holds binary data)").format(name=name)
     cookie = ""
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        encoding, _unused = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:  # a bad coding line, or bytes that are not UTF-8 in the first two lines
         encoding, cookie = "utf-8", str(exc).splitlines()[0][:80]
     try:
         data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
         if not isinstance(exc, UnicodeDecodeError):
-            return f"{name} is not UTF-8 text ({exc})"
+            return _("{name} is not UTF-8 text ({exc})").format(name=name, exc=exc)
         line = data[:exc.start].count(b"\n") + 1
-        return (f"{name} is not {encoding.upper()} text (byte 0x{data[exc.start]:02x} on line {line}); "
-                f"save it with the UTF-8 encoding")
+        return (_("{name} is not {encoding} text (byte 0x{byte:02x} on line {line}); save it with the UTF-8 "
+                  "encoding").format(name=name, encoding=encoding.upper(), byte=data[exc.start], line=line))
     if cookie:
-        return f"{name} has a coding line Python does not accept ({cookie})"
+        return _("{name} has a coding line Python does not accept ({cookie})").format(
+            name=name, cookie=cookie)
     return ""
 
 
@@ -331,16 +350,22 @@ class _Budget:
         """(bytes, "") when the file is usable Python source within the limits; else (None, why)."""
         lim = self.limits
         if f.size > lim.max_file_bytes:
-            return None, (f"{shown} is {size_text(f.size)}, over the {size_text(lim.max_file_bytes)} "
-                          f"limit for one file")
+            return None, (_("{shown} is {size}, over the {max_file_bytes} limit for "
+                             "one file").format(
+                                 shown=shown, size=size_text(f.size),
+                                 max_file_bytes=size_text(lim.max_file_bytes)))
         if self.used + f.size > lim.max_total_bytes:
-            return None, f"{shown}: your files together are over the {size_text(lim.max_total_bytes)} limit"
+            return None, _("{shown}: your files together are over the "
+                            "{max_total_bytes} limit").format(
+                                shown=shown, max_total_bytes=size_text(lim.max_total_bytes))
         try:
             data = f.read(lim.max_file_bytes + 1)
         except READ_ERRORS as exc:
-            return None, f"{shown} could not be read ({type(exc).__name__}: {str(exc)[:80]})"
+            return None, _("{shown} could not be read ({type}: {exc})").format(
+                shown=shown, type=type(exc).__name__, exc=str(exc)[:80])
         if len(data) > lim.max_file_bytes:
-            return None, f"{shown} is over the {size_text(lim.max_file_bytes)} limit for one file"
+            return None, _("{shown} is over the {max_file_bytes} limit for one file").format(
+                shown=shown, max_file_bytes=size_text(lim.max_file_bytes))
         problem = text_problem(shown, data)
         if problem:
             return None, problem
@@ -380,50 +405,63 @@ def _select_notebook(scan: _Scan, notebooks: list[_File], assignment_files: Mapp
     wanted = list(assignment_files)
     functions = [fn for fns in assignment_files.values() for fn in fns]
     py_done = set().union(*(implemented(d, functions) for n, d in py.files if n in assignment_files))
-    has_py = any(n in assignment_files for n, _ in py.files)
+    has_py = any(n in assignment_files for n, _unused in py.files)
     read, problems = [], []
     for f in notebooks:
         label = show(str(f.path))
         try:
             if f.size > limits.max_notebook_bytes:
-                raise NotebookError(f"{label} is {size_text(f.size)}, over the "
-                                    f"{size_text(limits.max_notebook_bytes)} limit for a notebook.")
+                raise NotebookError(_("{label} is {size}, over the "
+                                       "{max_notebook_bytes} limit for a notebook.").format(
+                                           label=label, size=size_text(f.size),
+                                           max_notebook_bytes=size_text(limits.max_notebook_bytes)))
             data = f.read(limits.max_notebook_bytes + 1)
             if len(data) > limits.max_notebook_bytes:
-                raise NotebookError(f"{label} is over the {size_text(limits.max_notebook_bytes)} limit "
-                                    f"for a notebook.")
+                raise NotebookError(_("{label} is over the {max_notebook_bytes} "
+                                       "limit for a notebook.").format(
+                                           label=label,
+                                           max_notebook_bytes=size_text(limits.max_notebook_bytes)))
             code = notebook_code(data, label, [w[:-3] for w in wanted])
         except NotebookError as exc:
             problems.append(str(exc))
         except READ_ERRORS as exc:
-            problems.append(f"{label} could not be read ({type(exc).__name__}).")
+            problems.append(_("{label} could not be read ({type}).").format(
+                label=label, type=type(exc).__name__))
         else:
             read.append((len(implemented(code.source, functions)), len(code.functions), label, code))
     best = max(read, key=lambda r: r[:2], default=None)  # max keeps the first of equals: path order
     if best is None or (has_py and len(py_done) >= best[0]):
         if not has_py:  # nothing else to grade: the notebook's problem is the submission's
-            notes = scan.notes + problems + ["Nothing could be graded: fix the notebook and submit it again."]
-            return Unpacked((), tuple(notes), "the notebook could not be read")
-        skipped = [f"{label} was not graded: your .py files were (they implement {len(py_done)} of the "
-                   f"assignment's functions, the notebook {n})." for n, _, label, _ in read]
+            notes = scan.notes + problems + [
+                _("Nothing could be graded: fix the notebook and submit it again.")]
+            return Unpacked((), tuple(notes), N_("the notebook could not be read"))
+        skipped = [_("{label} was not graded: your .py files were (they implement "
+                      "{n_py_done} of the assignment's functions, the notebook {n}).").format(
+                          label=label, n_py_done=len(py_done), n=n) for n, _unused, label, _unused in read]
         return Unpacked(py.files, py.notes + tuple(problems) + tuple(skipped))
-    n, _, label, code = best
+    n, _unused, label, code = best
     first, others = wanted[0], wanted[1:]
     notes = scan.notes + [
-        f"{label} was graded: its code cells as one module holding every function of the assignment, as "
-        f"{first} (errors in it are reported there), with {', '.join(others)} taking their functions "
-        f"from it.", *code.notes]
+        _("{label} was graded: its code cells as one module holding every function "
+           "of the assignment, as {first} (errors in it are reported there), with "
+           "{others} taking their functions from it.").format(
+               label=label, first=first, others=', '.join(others)), *code.notes]
     if not set(code.functions) & set(functions):
-        notes.append(f"{label} defines none of the assignment's functions ({', '.join(functions[:4])}, "
-                     f"...): keep their names exactly as in the assignment.")
-    notes += problems + [f"{other} was not graded: {label} was." for _, _, other, _ in read if other != label]
+        notes.append(_("{label} defines none of the assignment's functions "
+                        "({functions}, ...): keep their names exactly as in the "
+                        "assignment.").format(label=label, functions=', '.join(functions[:4])))
+    notes += problems + [_("{other} was not graded: {label} was.").format(
+        other=other, label=label) for _unused, _unused, other, _unused in read if other != label]
     if has_py:
-        notes.append(f"Your .py files were not graded: {label} implements more of the assignment's functions "
-                     f"({n}, the .py files {len(py_done)}).")
+        notes.append(_("Your .py files were not graded: {label} implements more of "
+                        "the assignment's functions ({n}, the .py files {n_py_done}).").format(
+                            label=label, n=n, n_py_done=len(py_done)))
     source = code.source.encode()
     if len(source) > limits.max_file_bytes:
-        notes.append(f"The code of {label} is {size_text(len(source))}, over the "
-                     f"{size_text(limits.max_file_bytes)} limit for one file: nothing could be graded.")
+        notes.append(_("The code of {label} is {n_source}, over the {max_file_bytes} "
+                        "limit for one file: nothing could be graded.").format(
+                            label=label, n_source=size_text(len(source)),
+                            max_file_bytes=size_text(limits.max_file_bytes)))
         return Unpacked((), tuple(notes))
     chosen = {first: source, **{w: _proxy(first, assignment_files[w]) for w in others}}
     return _done(chosen, notes, [f for f in rest.files if f.path.suffix.lower() != ".py"], [])
@@ -448,16 +486,17 @@ def _select_files(scan: _Scan, assignment_files: Mapping[str, Sequence[str]], li
         data, why = budget.take(f, show(str(f.path)))
         if data is not None:
             first, rest = wanted[0], wanted[1:]
-            notes.append(f"{show(str(f.path))} was graded as one module holding every function of the "
-                         f"assignment: as {first} (errors in it are reported there), with "
-                         f"{', '.join(rest)} taking their functions from it.")
+            notes.append(_("{path} was graded as one module holding every function "
+                            "of the assignment: as {first} (errors in it are reported "
+                            "there), with {rest} taking their functions from it.").format(
+                                path=show(str(f.path)), first=first, rest=', '.join(rest)))
             chosen = {first: data, **{w: _proxy(first, assignment_files[w]) for w in rest}}
         else:
-            notes.append(f"{why}: nothing could be graded.")
+            notes.append(_("{why}: nothing could be graded.").format(why=_(why)))
         return _done(chosen, notes, others, [])
 
     if not py:
-        notes.append("No Python (.py) files were found in your submission.")
+        notes.append(_("No Python (.py) files were found in your submission."))
     root = _choose_root(py, wanted)
     for w in wanted:
         exact = sorted((f for f in py if f.path.name == w),
@@ -466,26 +505,33 @@ def _select_files(scan: _Scan, assignment_files: Mapping[str, Sequence[str]], li
         if exact:
             f = exact[0]
             if len(exact) > 1:
-                notes.append(f"{w} is in your submission more than once "
-                             f"({', '.join(show(str(x.path)) for x in exact)}); graded: {show(str(f.path))}.")
+                notes.append(_("{w} is in your submission more than once ({exact}); "
+                                "graded: {path}.").format(
+                                    w=w, exact=', '.join(show(str(x.path)) for x in exact),
+                                    path=show(str(f.path))))
             used.update(x.path for x in exact)
             for x in near:
-                notes.append(f"{show(str(x.path))} was not graded: {show(str(f.path))} was.")
+                notes.append(_("{path} was not graded: {graded} was.").format(
+                    path=show(str(x.path)), graded=show(str(f.path))))
                 used.add(x.path)
         elif near:
             near.sort(key=lambda f: (len(f.path.parts), f.path.parts))
             f = near[0]
-            notes.append(f"{show(str(f.path))} was graded as {w} (the file name must be exactly {w}).")
+            notes.append(_("{path} was graded as {w} (the file name must be exactly "
+                            "{w}).").format(path=show(str(f.path)), w=w))
             used.update(x.path for x in near)
             for x in near[1:]:
-                notes.append(f"{show(str(x.path))} was not graded: {show(str(f.path))} was.")
+                notes.append(_("{path} was not graded: {graded} was.").format(
+                    path=show(str(x.path)), graded=show(str(f.path))))
         else:
-            notes.append(f"{w} could not be used (see above): {', '.join(assignment_files[w])} could not "
-                         f"be graded." if w in scan.refused else _missing(w, assignment_files[w]))
+            notes.append(_("{file} could not be used (see above): {functions} could not be graded.").format(
+                file=w, functions=", ".join(assignment_files[w])) if w in scan.refused
+                else _missing(w, assignment_files[w]))
             continue
         data, why = budget.take(f, show(str(f.path)))
         if data is None:
-            notes.append(f"{why}: {', '.join(assignment_files[w])} could not be graded.")
+            notes.append(_("{why}: {assignment_files} could not be graded.").format(
+                why=_(why), assignment_files=', '.join(assignment_files[w])))
         else:
             chosen[w] = data
 
@@ -500,12 +546,12 @@ def _select_files(scan: _Scan, assignment_files: Mapping[str, Sequence[str]], li
                 chosen.setdefault(f.path.name, data)
                 helpers.append(f.path.name)
             else:
-                notes.append(f"{why}; it was not used.")
+                notes.append(_("{why}; it was not used.").format(why=_(why)))
         else:
             extra.append(show(str(f.path)))
     if helpers:
-        notes.append(f"Files that are not part of the assignment were not graded (your files may import "
-                     f"them): {', '.join(helpers)}.")
+        notes.append(_("Files that are not part of the assignment were not graded "
+                        "(your files may import them): {helpers}.").format(helpers=', '.join(helpers)))
     return _done(chosen, notes, others, extra)
 
 
@@ -521,14 +567,15 @@ def _proxy(source: str, functions: Sequence[str]) -> bytes:
 
 
 def _missing(name: str, functions: Sequence[str]) -> str:
-    return f"{name} was not submitted: {', '.join(functions)} could not be graded."
+    return _("{name} was not submitted: {functions} could not be graded.").format(
+        name=name, functions=', '.join(functions))
 
 
 def _done(chosen: dict[str, bytes], notes: list[str], others: list[_File], extra: list[str]) -> Unpacked:
     unused = extra + sorted(show(str(f.path)) for f in others)
     if unused:
-        more = f" and {len(unused) - 8} more" if len(unused) > 8 else ""
-        notes.append(f"Not used: {', '.join(unused[:8])}{more}.")
+        more = _(" and {n} more").format(n=len(unused) - 8) if len(unused) > 8 else ""
+        notes.append(_("Not used: {unused}{more}.").format(unused=', '.join(unused[:8]), more=more))
     return Unpacked(tuple(sorted(chosen.items())), tuple(notes))
 
 
@@ -541,9 +588,10 @@ def unpack(entry: Path, assignment_files: Mapping[str, Sequence[str]], limits: L
     try:
         st = entry.lstat()
         if stat.S_ISLNK(st.st_mode):
-            return Unpacked((), (f"{show(entry.name)} is a symbolic link; the grader does not follow "
-                                 f"links (your TA has to put the submission itself in the submissions "
-                                 f"folder).",), "the submission is a symbolic link")
+            return Unpacked((), (_("{name} is a symbolic link; the grader does not "
+                                    "follow links (your TA has to put the submission "
+                                    "itself in the submissions folder).").format(
+                                        name=show(entry.name)),), N_("the submission is a symbolic link"))
         if stat.S_ISDIR(st.st_mode):
             scan = _scan_folder(entry, limits)
         elif entry.suffix.lower() == ".zip":
@@ -552,12 +600,14 @@ def unpack(entry: Path, assignment_files: Mapping[str, Sequence[str]], limits: L
             scan = _Scan([_File(PurePosixPath(entry.name), st.st_size,
                                 lambda cap: _read_capped(entry, cap))])
         else:
-            return Unpacked((), (f"{show(entry.name)}: this kind of file cannot be graded (submit a "
-                                 f"folder, a .zip or .py files).",), "not a folder, a .zip or a .py file")
+            return Unpacked((), (_("{name}: this kind of file cannot be graded "
+                                    "(submit a folder, a .zip or .py files).").format(
+                                        name=show(entry.name)),), N_("not a folder, a .zip or a .py file"))
         return select(scan, assignment_files, limits)
     except OSError as exc:
-        return Unpacked((), (f"{show(entry.name)} could not be read by the grader "
-                             f"({exc.strerror or type(exc).__name__}).",), "the submission could not be read")
+        return Unpacked((), (_("{name} could not be read by the grader ({reason}).").format(
+            name=show(entry.name), reason=exc.strerror or type(exc).__name__),),
+            N_("the submission could not be read"))
 
 
 def materialize(files: Sequence[tuple[str, bytes]], dest: Path) -> Path:

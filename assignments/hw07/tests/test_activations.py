@@ -7,13 +7,14 @@ Run them with `python -m autograder check` (or plain `pytest tests/`) in the ass
 import numpy as np
 import pytest
 
+from autograder.i18n import N_, _
 from autograder.gradcheck import away_from_kinks, check_backward, random_upstream
 from autograder.testing import expect_array, expect_close, expect_no_warnings, expect_unchanged, fail
 
 X = np.array([-2.0, 0.0, 0.5, 3.0])  # small known points; σ(0) = 0.5, σ'(0) = 0.25, tanh'(0) = 1
-X_TEXT = "x = [-2, 0, 0.5, 3]"
+X_TEXT = N_("x = [-2, 0, 0.5, 3]")
 HUGE = np.array([-1e4, -1000.0, -30.0, 0.0, 30.0, 1000.0, 1e4])
-HUGE_TEXT = "x = [-1e4, -1000, -30, 0, 30, 1000, 1e4]"
+HUGE_TEXT = N_("x = [-1e4, -1000, -30, 0, 30, 1000, 1e4]")
 ELEMENTWISE = ["sigmoid", "sigmoid_grad", "relu", "relu_grad", "tanh_grad"]
 
 
@@ -35,19 +36,20 @@ def expect_derivative(student, name, x, rng, forward):
     or a numpy function.
     """
     dout = random_upstream(rng, x.shape)
-    g = expect_array(getattr(student, name)(x), what=f"{name}'s result", shape=x.shape)
+    g = expect_array(getattr(student, name)(x), what=_("{name}'s result").format(name=name), shape=x.shape)
     if callable(forward):
         f, batched, forward_text = forward, None, f"np.{forward.__name__}"
     else:
-        f, forward_text = None, f"your {forward}"
+        f, forward_text = None, _("your {forward}").format(forward=forward)
 
         def batched(points):  # every shifted input in one round trip to your code
             return student.many(forward, points)
 
     for c in check_backward(f, dout * g, [x], dout, names=["x"], evaluate_many=batched):
         if not c.ok:
-            fail(f"{name} does not match centred finite differences of {forward_text} on a random "
-                 f"{x.shape} input (with a random upstream gradient): {c.reason}.")
+            fail(_("{name} does not match centred finite differences of "
+                    "{forward_text} on a random {shape} input (with a random "
+                    "upstream gradient): {reason}.").format(name=name, forward_text=forward_text, shape=x.shape, reason=c.reason))
 
 
 # ---------------------------------------------------------------- every elementwise function
@@ -60,11 +62,11 @@ def test_shape_and_dtype(student, rng, name):
 
     0-d is the trap: numpy operations on 0-d arrays return numpy scalars; wrap them in np.asarray.
     """
-    for x, shape, on in [(0.5, (), "the Python float 0.5"),
-                         (np.asarray(rng.standard_normal(())), (), "a 0-d array"),
-                         (rng.standard_normal(4), (4,), "a 1-D array of shape (4,)"),
-                         (rng.standard_normal((3, 5)), (3, 5), "a 2-D array of shape (3, 5)")]:
-        expect_array(getattr(student, name)(x), what=f"{name}'s result on {on}", shape=shape)
+    for x, shape, on in [(0.5, (), _("the Python float 0.5")),
+                         (np.asarray(rng.standard_normal(())), (), _("a 0-d array")),
+                         (rng.standard_normal(4), (4,), _("a 1-D array of shape (4,)")),
+                         (rng.standard_normal((3, 5)), (3, 5), _("a 2-D array of shape (3, 5)"))]:
+        expect_array(getattr(student, name)(x), what=_("{name}'s result on {on}").format(name=name, on=_(on)), shape=shape)
 
 
 # ---------------------------------------------------------------- sigmoid
@@ -85,12 +87,12 @@ def test_sigmoid_stable(student):
     expected = np.where(HUGE > 0, 1.0, 0.0)
     expected[2:5] = _sigmoid(HUGE[2:5])
     expect_close(call.value, expected, what="sigmoid", on=HUGE_TEXT, mistakes={
-        "exp(x) / (1 + exp(x)) is inf / inf = nan for large x": _wrong(lambda x: np.exp(x) / (1 + np.exp(x)),
+        _("exp(x) / (1 + exp(x)) is inf / inf = nan for large x"): _wrong(lambda x: np.exp(x) / (1 + np.exp(x)),
                                                                           HUGE),
     })
     expect_no_warnings(call.warnings, what="sigmoid", on=HUGE_TEXT, mistake=(
-        "np.exp of a large number overflows (1 / (1 + np.exp(-x)) at x = -1000); compute σ from "
-        "e^(-|x|), which is always in (0, 1] — and np.where evaluates both branches everywhere"))
+        _("np.exp of a large number overflows (1 / (1 + np.exp(-x)) at x = -1000); compute σ from "
+        "e^(-|x|), which is always in (0, 1] — and np.where evaluates both branches everywhere")))
     expect_unchanged(HUGE, call.args_after[0], what="sigmoid")
 
 
@@ -103,10 +105,10 @@ def test_sigmoid_grad_known_values(student):
     """σ'(0) = 0.25, and σ'(x) = σ(x)(1 − σ(x)) at a few other points"""
     s = _sigmoid(X)
     expect_close(student.sigmoid_grad(X), s * (1 - s), what="sigmoid_grad", on=X_TEXT, mistakes={
-        "x * (1 - x) is the formula for s = σ(x) as input; sigmoid_grad takes x, so use σ(x) * (1 - σ(x))":
+        _("x * (1 - x) is the formula for s = σ(x) as input; sigmoid_grad takes x, so use σ(x) * (1 - σ(x))"):
             X * (1 - X),
-        "wrong formula σ(x) * (1 + σ(x)); the derivative is σ(x) * (1 - σ(x))": s * (1 + s),
-        "this is σ(x) itself, not its derivative": s,
+        _("wrong formula σ(x) * (1 + σ(x)); the derivative is σ(x) * (1 - σ(x))"): s * (1 + s),
+        _("this is σ(x) itself, not its derivative"): s,
     })
 
 
@@ -126,7 +128,7 @@ def test_sigmoid_grad_stable(student):
     expected = np.where(np.abs(HUGE) > 30, 0.0, s * (1 - s))
     expect_close(call.value, expected, what="sigmoid_grad", on=HUGE_TEXT)
     expect_no_warnings(call.warnings, what="sigmoid_grad", on=HUGE_TEXT, mistake=(
-        "an overflow in np.exp; compute σ'(x) as s * (1 - s) from a stable sigmoid s = σ(x)"))
+        _("an overflow in np.exp; compute σ'(x) as s * (1 - s) from a stable sigmoid s = σ(x)")))
 
 
 # ---------------------------------------------------------------- relu, relu_grad
@@ -137,8 +139,8 @@ def test_sigmoid_grad_stable(student):
 def test_relu_known_values(student):
     """relu(x) = max(0, x): negatives become 0, positives stay"""
     x = np.array([-2.0, -0.5, 0.0, 0.5, 3.0])
-    expect_close(student.relu(x), [0.0, 0.0, 0.0, 0.5, 3.0], what="relu", on="x = [-2, -0.5, 0, 0.5, 3]",
-                 mistakes={"this is min(0, x); relu is np.maximum(x, 0)": np.minimum(x, 0)})
+    expect_close(student.relu(x), [0.0, 0.0, 0.0, 0.5, 3.0], what="relu", on=_("x = [-2, -0.5, 0, 0.5, 3]"),
+                 mistakes={_("this is min(0, x); relu is np.maximum(x, 0)"): np.minimum(x, 0)})
 
 
 @pytest.mark.exercise("relu")
@@ -147,7 +149,7 @@ def test_relu_does_not_modify_input(student, rng):
     """relu on a (3, 5) array: right values, and the input array is left unchanged"""
     x = rng.standard_normal((3, 5))
     call = student.call("relu", x)
-    expect_close(call.value, np.maximum(x, 0.0), what="relu", on="a random (3, 5) input")
+    expect_close(call.value, np.maximum(x, 0.0), what="relu", on=_("a random (3, 5) input"))
     expect_unchanged(x, call.args_after[0], what="relu")
 
 
@@ -156,10 +158,10 @@ def test_relu_does_not_modify_input(student, rng):
 def test_relu_grad_known_values(student):
     """relu_grad is 1 where x > 0 and 0 elsewhere, with relu_grad(0) = 0, as float64"""
     x = np.array([-2.0, -0.5, 0.0, 0.5, 3.0])
-    g = expect_array(student.relu_grad(x), what="relu_grad's result", shape=x.shape)
-    expect_close(g, [0.0, 0.0, 0.0, 1.0, 1.0], what="relu_grad", on="x = [-2, -0.5, 0, 0.5, 3]", mistakes={
-        "relu_grad(0) must be 0: use x > 0, not x >= 0": [0.0, 0.0, 1.0, 1.0, 1.0],
-        "this is relu(x), not its derivative": np.maximum(x, 0.0),
+    g = expect_array(student.relu_grad(x), what=_("relu_grad's result"), shape=x.shape)
+    expect_close(g, [0.0, 0.0, 0.0, 1.0, 1.0], what="relu_grad", on=_("x = [-2, -0.5, 0, 0.5, 3]"), mistakes={
+        _("relu_grad(0) must be 0: use x > 0, not x >= 0"): [0.0, 0.0, 1.0, 1.0, 1.0],
+        _("this is relu(x), not its derivative"): np.maximum(x, 0.0),
     })
 
 
@@ -179,8 +181,8 @@ def test_tanh_grad_known_values(student):
     """tanh'(0) = 1, and 1 − tanh²(x) at a few other points"""
     t = np.tanh(X)
     expect_close(student.tanh_grad(X), 1 - t * t, what="tanh_grad", on=X_TEXT, mistakes={
-        "1 - tanh(x) is missing the square: the derivative is 1 - tanh(x)**2": 1 - t,
-        "this is tanh(x) itself, not its derivative": t,
+        _("1 - tanh(x) is missing the square: the derivative is 1 - tanh(x)**2"): 1 - t,
+        _("this is tanh(x) itself, not its derivative"): t,
     })
 
 
@@ -199,7 +201,7 @@ def test_tanh_grad_stable(student):
     t = np.tanh(HUGE)
     expect_close(call.value, 1 - t * t, what="tanh_grad", on=HUGE_TEXT)
     expect_no_warnings(call.warnings, what="tanh_grad", on=HUGE_TEXT, mistake=(
-        "cosh(x) or exp(x) overflows for large |x|; np.tanh never does: use 1 - np.tanh(x)**2"))
+        _("cosh(x) or exp(x) overflows for large |x|; np.tanh never does: use 1 - np.tanh(x)**2")))
 
 
 # ---------------------------------------------------------------- softmax
@@ -217,8 +219,8 @@ def _softmax(z, axis=-1):
 @pytest.mark.points(1)
 def test_softmax_known_values(student):
     """softmax of a 1-D input: e^z / Σ e^z, e.g. softmax([1, 2, 3]) ≈ [0.090, 0.245, 0.665]"""
-    expect_close(student.softmax(Z), _softmax(Z), what="softmax", on="z = [1, 2, 3] (1-D, default axis)")
-    expect_close(student.softmax(np.zeros(4)), np.full(4, 0.25), what="softmax", on="z = [0, 0, 0, 0]")
+    expect_close(student.softmax(Z), _softmax(Z), what="softmax", on=_("z = [1, 2, 3] (1-D, default axis)"))
+    expect_close(student.softmax(np.zeros(4)), np.full(4, 0.25), what="softmax", on=_("z = [0, 0, 0, 0]"))
 
 
 @pytest.mark.exercise("softmax")
@@ -227,16 +229,17 @@ def test_softmax_rows_sum_to_one(student, rng):
     """softmax of 2-D and 3-D inputs (default axis=-1): same shape, and every row sums to 1"""
     for shape in [(3, 5), (4, 4), (2, 3, 4)]:
         z = rng.standard_normal(shape)
-        on = f"a random {shape} input"
+        on = _("a random {shape} input").format(shape=shape)
         call = student.call("softmax", z)
-        p = expect_array(call.value, what=f"softmax's result on {on}", shape=shape)
-        mistakes = {f"softmax along axis {k}: use the axis argument (-1 by default)": _softmax(z, k).sum(-1)
+        p = expect_array(call.value, what=_("softmax's result on {on}").format(on=_(on)), shape=shape)
+        mistakes = {_("softmax along axis {k}: use the axis argument (-1 by "
+                       "default)").format(k=k): _softmax(z, k).sum(-1)
                     for k in range(len(shape) - 1)}
         if shape[0] == shape[-1]:  # where a missing keepdims gives wrong numbers instead of an error
             e = np.exp(z)
-            mistakes["sum without keepdims=True: each row is divided by another row's sum"] = (
+            mistakes[_("sum without keepdims=True: each row is divided by another row's sum")] = (
                 e / e.sum(axis=-1)).sum(-1)
-        expect_close(p.sum(axis=-1), np.ones(shape[:-1]), what="the sums of softmax's rows (axis=-1)", on=on,
+        expect_close(p.sum(axis=-1), np.ones(shape[:-1]), what=_("the sums of softmax's rows (axis=-1)"), on=on,
                      mistakes=mistakes)
         expect_close(p, _softmax(z), what="softmax", on=on)
         expect_unchanged(z, call.args_after[0], what="softmax")
@@ -247,9 +250,9 @@ def test_softmax_rows_sum_to_one(student, rng):
 def test_softmax_axis_0(student, rng):
     """softmax(z, axis=0) on a (3, 5) input: every column sums to 1"""
     z = rng.standard_normal((3, 5))
-    expect_close(student.softmax(z, axis=0), _softmax(z, axis=0), what="softmax(z, axis=0)",
-                 on="a random (3, 5) input", mistakes={
-                     "the axis argument is ignored (softmax along the last axis)": _softmax(z, axis=-1)})
+    expect_close(student.softmax(z, axis=0), _softmax(z, axis=0), what=_("softmax(z, axis=0)"),
+                 on=_("a random (3, 5) input"), mistakes={
+                     _("the axis argument is ignored (softmax along the last axis)"): _softmax(z, axis=-1)})
 
 
 @pytest.mark.exercise("softmax")
@@ -258,12 +261,12 @@ def test_softmax_stable(student):
     """No nan and no warning for large z: softmax([1000, 1001, 1002]) = softmax([0, 1, 2])"""
     for z in (np.array([1000.0, 1001.0, 1002.0]), np.array([-1002.0, -1001.0, -1000.0]),
               np.array([[1e4, 0.0, -1e4], [-1e4, -1e4, -1e4]])):
-        on = f"z = {z.tolist()}"
+        on = _("z = {value}").format(value=z.tolist())
         call = student.call("softmax", z)
         expected = _softmax(z - z.max(axis=-1, keepdims=True))
         expect_close(call.value, expected, what="softmax", on=on, mistakes={
-            "np.exp(z) overflows (inf / inf = nan) or underflows to 0 / 0: subtract the max along axis first":
+            _("np.exp(z) overflows (inf / inf = nan) or underflows to 0 / 0: subtract the max along axis first"):
                 _wrong(_softmax, z)})
         expect_no_warnings(call.warnings, what="softmax", on=on, mistake=(
-            "np.exp of a large number overflows: subtract the maximum along axis (keepdims=True) "
-            "before np.exp"))
+            _("np.exp of a large number overflows: subtract the maximum along axis (keepdims=True) "
+            "before np.exp")))

@@ -7,6 +7,7 @@ Run them with `python -m autograder check` (or plain `pytest tests/`) in the ass
 import numpy as np
 import pytest
 
+from autograder.i18n import _
 from autograder.gradcheck import away_from_ties, check_backward, random_upstream
 from autograder.testing import expect_array, expect_close, expect_tuple, fail
 
@@ -20,18 +21,20 @@ def expect_gradients(student, forward, analytic, inputs, dout, *, what, names, o
     """
 
     def batched(points):
-        return [out for out, _ in student.many(forward, points)]
+        return [out for out, _unused in student.many(forward, points)]
 
     for c in check_backward(None, analytic, inputs, dout, names=names, evaluate_many=batched):
         if not c.ok:
-            fail(f"{what} does not match centred finite differences of the {output} of your {forward} on "
-                 f"random {SHAPE} inputs (with a random upstream gradient): {c.reason}.")
+            fail(_("{what} does not match centred finite differences of the "
+                    "{output} of your {forward} on random {shape} inputs (with a "
+                    "random upstream gradient): {reason}.").format(what=_(what), output=output, forward=forward, shape=SHAPE, reason=c.reason))
 
 
 def gradients(result, names, shape):
     """The backward's result as a tuple of float64 arrays of the inputs' shape."""
     if len(names) > 1:
-        result = expect_tuple(result, len(names), what=f"the backward's result ({', '.join(names)})")
+        result = expect_tuple(result, len(names), what=_("the backward's result "
+                                                          "({names})").format(names=', '.join(names)))
     else:
         result = (result,)
     return tuple(expect_array(g, what=n, shape=shape) for g, n in zip(result, names, strict=True))
@@ -44,13 +47,13 @@ def gradients(result, names, shape):
 @pytest.mark.points(1)
 def test_copy_backward_adds(student):
     """Copy gate (adder) on a tiny example: dx = dout1 + dout2"""
-    (_, _), cache = student.copy_forward(np.array([1.0, 2.0]))
+    (_unused, _unused), cache = student.copy_forward(np.array([1.0, 2.0]))
     dout1, dout2 = np.array([1.0, 2.0]), np.array([10.0, 20.0])
-    on = "dout1 = [1, 2], dout2 = [10, 20]"
+    on = _("dout1 = [1, 2], dout2 = [10, 20]")
     expect_close(student.copy_backward(dout1, dout2, cache), dout1 + dout2, what="dx", on=on, mistakes={
-        "dx = dout2 overwrites the gradient of the first path: add both, dx = dout1 + dout2": dout2,
-        "dx = dout1 loses the gradient of the second path: add both, dx = dout1 + dout2": dout1,
-        "the two upstream gradients are multiplied; a copied value collects their sum": dout1 * dout2,
+        _("dx = dout2 overwrites the gradient of the first path: add both, dx = dout1 + dout2"): dout2,
+        _("dx = dout1 loses the gradient of the second path: add both, dx = dout1 + dout2"): dout1,
+        _("the two upstream gradients are multiplied; a copied value collects their sum"): dout1 * dout2,
     })
 
 
@@ -60,10 +63,10 @@ def test_copy_backward_matches_finite_differences(student, rng):
     """copy_backward matches finite differences of copy_forward"""
     x = rng.standard_normal(SHAPE)
     dout = (random_upstream(rng, SHAPE), random_upstream(rng, SHAPE))
-    _, cache = student.copy_forward(x)
+    _unused, cache = student.copy_forward(x)
     (dx,) = gradients(student.copy_backward(dout[0], dout[1], cache), ["dx"], SHAPE)
     expect_gradients(student, "copy_forward", dx, [x], dout, what="copy_backward", names=["x"],
-                     output="outputs (out1, out2)")
+                     output=_("outputs (out1, out2)"))
 
 
 # ---------------------------------------------------------------- mul gate: the swap multiplier
@@ -74,16 +77,16 @@ def test_copy_backward_matches_finite_differences(student, rng):
 def test_mul_backward_swaps(student):
     """Mul gate (swap multiplier) on a tiny example: x = [2, 3], y = [5, 7] -> dx = dout·y, dy = dout·x"""
     x, y, dout = np.array([2.0, 3.0]), np.array([5.0, 7.0]), np.array([1.0, 10.0])
-    _, cache = student.mul_forward(x, y)
+    _unused, cache = student.mul_forward(x, y)
     dx, dy = gradients(student.mul_backward(dout, cache), ["dx", "dy"], x.shape)
-    on = "x = [2, 3], y = [5, 7], dout = [1, 10]"
+    on = _("x = [2, 3], y = [5, 7], dout = [1, 10]")
     expect_close(dx, dout * y, what="dx", on=on, mistakes={
-        "no swap: dx is dout·y (the other input), not dout·x": dout * x,
-        "dout is missing: dx = dout·y, not y": y,
+        _("no swap: dx is dout·y (the other input), not dout·x"): dout * x,
+        _("dout is missing: dx = dout·y, not y"): y,
     })
     expect_close(dy, dout * x, what="dy", on=on, mistakes={
-        "no swap: dy is dout·x (the other input), not dout·y": dout * y,
-        "dout is missing: dy = dout·x, not x": x,
+        _("no swap: dy is dout·x (the other input), not dout·y"): dout * y,
+        _("dout is missing: dy = dout·x, not x"): x,
     })
 
 
@@ -92,7 +95,7 @@ def test_mul_backward_swaps(student):
 def test_mul_backward_matches_finite_differences(student, rng):
     """mul_backward matches finite differences of mul_forward"""
     x, y, dout = rng.standard_normal(SHAPE), rng.standard_normal(SHAPE), random_upstream(rng, SHAPE)
-    _, cache = student.mul_forward(x, y)
+    _unused, cache = student.mul_forward(x, y)
     dx, dy = gradients(student.mul_backward(dout, cache), ["dx", "dy"], SHAPE)
     expect_gradients(student, "mul_forward", (dx, dy), [x, y], dout, what="mul_backward", names=["x", "y"])
 
@@ -105,14 +108,14 @@ def test_mul_backward_matches_finite_differences(student, rng):
 def test_max_backward_routes(student):
     """Max gate (router) on a tiny example: all of dout goes to the larger input, 0 to the other"""
     x, y, dout = np.array([1.0, 5.0, -2.0]), np.array([3.0, 2.0, -4.0]), np.array([10.0, 20.0, 30.0])
-    _, cache = student.max_forward(x, y)
+    _unused, cache = student.max_forward(x, y)
     dx, dy = gradients(student.max_backward(dout, cache), ["dx", "dy"], x.shape)
-    on = "x = [1, 5, -2], y = [3, 2, -4], dout = [10, 20, 30]"
+    on = _("x = [1, 5, -2], y = [3, 2, -4], dout = [10, 20, 30]")
     expect_close(dx, [0.0, 20.0, 30.0], what="dx", on=on, mistakes={
-        "dout went to both inputs; only the larger one gets it": dout,
-        "dout went to the smaller input; the larger one gets it": [10.0, 0.0, 0.0],
-        "dout went to neither input": np.zeros(3),
-        "dout is missing: the larger input gets dout, not 1": [0.0, 1.0, 1.0],
+        _("dout went to both inputs; only the larger one gets it"): dout,
+        _("dout went to the smaller input; the larger one gets it"): [10.0, 0.0, 0.0],
+        _("dout went to neither input"): np.zeros(3),
+        _("dout is missing: the larger input gets dout, not 1"): [0.0, 1.0, 1.0],
     })
     expect_close(dy, [10.0, 0.0, 0.0], what="dy", on=on)
 
@@ -122,13 +125,13 @@ def test_max_backward_routes(student):
 def test_max_backward_tie_split(student):
     """Max gate at a tie (x == y exactly): each input gets dout / 2"""
     x, dout = np.array([2.0, -1.0, 0.0]), np.array([4.0, 6.0, -8.0])
-    _, cache = student.max_forward(x, x.copy())
+    _unused, cache = student.max_forward(x, x.copy())
     dx, dy = gradients(student.max_backward(dout, cache), ["dx", "dy"], x.shape)
-    on = "x = y = [2, -1, 0], dout = [4, 6, -8]"
+    on = _("x = y = [2, -1, 0], dout = [4, 6, -8]")
     for g, name in ((dx, "dx"), (dy, "dy")):
         expect_close(g, dout / 2, what=name, on=on, mistakes={
-            "at a tie the whole dout went to one input; split it, dout / 2 to each": dout,
-            "at a tie neither input got the gradient; split it, dout / 2 to each": np.zeros(3),
+            _("at a tie the whole dout went to one input; split it, dout / 2 to each"): dout,
+            _("at a tie neither input got the gradient; split it, dout / 2 to each"): np.zeros(3),
         })
 
 
@@ -138,7 +141,7 @@ def test_max_backward_matches_finite_differences(student, rng):
     """max_backward matches finite differences of max_forward (away from ties)"""
     x, y = away_from_ties(rng, SHAPE)
     dout = random_upstream(rng, SHAPE)
-    _, cache = student.max_forward(x, y)
+    _unused, cache = student.max_forward(x, y)
     dx, dy = gradients(student.max_backward(dout, cache), ["dx", "dy"], SHAPE)
     expect_gradients(student, "max_forward", (dx, dy), [x, y], dout, what="max_backward", names=["x", "y"])
 
@@ -147,7 +150,7 @@ def test_max_backward_matches_finite_differences(student, rng):
 
 
 def _circuit_result(result, shape):
-    f, grads = expect_tuple(result, 2, what="sigmoid_circuit's result (f, (df_dx, df_dw0, df_dw1))")
+    f, grads = expect_tuple(result, 2, what=_("sigmoid_circuit's result (f, (df_dx, df_dw0, df_dw1))"))
     f = expect_array(f, what="f", shape=shape)
     return f, gradients(grads, ["df_dx", "df_dw0", "df_dw1"], shape)
 
@@ -162,12 +165,12 @@ def test_sigmoid_circuit_by_hand(student):
     """
     x, w0, w1 = np.array(-0.5), np.array(1.0), np.array(2.0)
     f, (dx, dw0, dw1) = _circuit_result(student.sigmoid_circuit(x, w0, w1), ())
-    on = "x = -0.5, w0 = 1, w1 = 2"
+    on = _("x = -0.5, w0 = 1, w1 = 2")
     expect_close(f, 0.5, what="f", on=on)
-    swapped = "df/dx and df/dw1 are swapped: df/dx = σ'(z)·w1, df/dw1 = σ'(z)·x"
+    swapped = _("df/dx and df/dw1 are swapped: df/dx = σ'(z)·w1, df/dw1 = σ'(z)·x")
     expect_close(dx, 0.5, what="df/dx", on=on, mistakes={swapped: -0.125})
     expect_close(dw0, 0.25, what="df/dw0", on=on,
-                 mistakes={"df/dw0 is σ'(z) = σ(z)(1 − σ(z)), not σ(z)": 0.5})
+                 mistakes={_("df/dw0 is σ'(z) = σ(z)(1 − σ(z)), not σ(z)"): 0.5})
     expect_close(dw1, -0.125, what="df/dw1", on=on, mistakes={swapped: 0.5})
 
 
@@ -175,17 +178,18 @@ def test_sigmoid_circuit_by_hand(student):
 @pytest.mark.points(1)
 def test_sigmoid_circuit_values(student, rng):
     """The circuit's f = σ(w0 + w1·x) on random (3, 4) inputs"""
-    x, w0, w1 = (rng.standard_normal(SHAPE) for _ in range(3))
-    f, _ = _circuit_result(student.sigmoid_circuit(x, w0, w1), SHAPE)
-    expect_close(f, 1.0 / (1.0 + np.exp(-(w0 + w1 * x))), what="f", on=f"random {SHAPE} inputs x, w0, w1")
+    x, w0, w1 = (rng.standard_normal(SHAPE) for _unused in range(3))
+    f, _unused = _circuit_result(student.sigmoid_circuit(x, w0, w1), SHAPE)
+    expect_close(f, 1.0 / (1.0 + np.exp(-(w0 + w1 * x))), what="f", on=_("random {shape} inputs x, w0, "
+                                                                          "w1").format(shape=SHAPE))
 
 
 @pytest.mark.exercise("sigmoid_circuit")
 @pytest.mark.points(1)
 def test_sigmoid_circuit_matches_finite_differences(student, rng):
     """The circuit's gradients match finite differences of its own f"""
-    x, w0, w1 = (rng.standard_normal(SHAPE) for _ in range(3))
+    x, w0, w1 = (rng.standard_normal(SHAPE) for _unused in range(3))
     dout = random_upstream(rng, SHAPE)
-    _, grads = _circuit_result(student.sigmoid_circuit(x, w0, w1), SHAPE)
+    _unused, grads = _circuit_result(student.sigmoid_circuit(x, w0, w1), SHAPE)
     expect_gradients(student, "sigmoid_circuit", tuple(dout * g for g in grads), [x, w0, w1], dout,
                      what="sigmoid_circuit", names=["x", "w0", "w1"], output="f")

@@ -2,7 +2,9 @@
 
 A plain module, not a conftest.py: the engine collects with --noconftest, and pytest's rootdir
 insertion puts this folder on sys.path, so tests import it as ``from _helpers import ...``.
-Nothing here is shown to students except the messages of the failures it raises.
+Nothing here is shown to students except the messages of the failures it raises. Those texts are
+translated from this assignment's hidden catalogue (reference/hw07/locale, autograder.i18n): literal
+texts are written ``_("...")``, texts with values ``_("... {x} ...").format(x=...)``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 import pytest
 
 from autograder.errors import StudentCodeError, StudentRaised
+from autograder.i18n import N_, _
 from autograder.gradcheck import compare_gradients, numerical_gradient
 from autograder.testing import (
     GradingFailure,
@@ -32,15 +35,16 @@ by_shape = pytest.mark.parametrize("shape", [pytest.param(s, id=label) for label
 RTOL, ATOL = 1e-9, 1e-12
 
 
-def on_input(shape: tuple[int, ...], what: str = "input") -> str:
+def on_input(shape: tuple[int, ...]) -> str:
     """'a non-square 2-D input of shape (3, 5)': what kind of input, never its values."""
     shape = tuple(shape)
     if shape == ():
-        return f"a 0-d {what}"
+        return _("a 0-d input")
     if len(shape) == 2:
-        square = "square" if shape[0] == shape[1] else "non-square"
-        return f"a {square} 2-D {what} of shape {shape}"
-    return f"a {len(shape)}-D {what} of shape {shape}"
+        square = _("a square 2-D input of shape {shape}") if shape[0] == shape[1] else _(
+            "a non-square 2-D input of shape {shape}")
+        return square.format(shape=shape)
+    return _("a {n}-D input of shape {shape}").format(n=len(shape), shape=shape)
 
 
 def randn(rng: np.random.Generator, shape: tuple[int, ...], scale: float = 1.0) -> np.ndarray:
@@ -58,16 +62,19 @@ def as_values(value: Any, *, what: str) -> np.ndarray:
     """The numbers of a result as a float64 array, forgiving the container: a list or a Python
     float costs points only in the type test, not in every value test. The shape stays as is."""
     if value is None:
-        fail(f"{what} returned None.", "a missing return statement")
+        fail(_("{what} returned None.").format(what=_(what)), _("a missing return statement"))
     if isinstance(value, (np.ndarray, list, tuple, float, int, np.generic)):
         try:
             arr = np.asarray(value)
         except (TypeError, ValueError):
-            fail(f"{what} is not an array of numbers (it is a {type(value).__name__}).")
+            fail(_("{what} is not an array of numbers (it is a {type}).").format(what=_(what), type=type(value).__name__))
         if arr.dtype.kind in "biuf":
             return arr.astype(np.float64)
-    fail(f"{what} should be an array of real numbers, but it is a {type(value).__name__}"
-         + (f" of dtype {value.dtype}." if isinstance(value, np.ndarray) else "."))
+    if isinstance(value, np.ndarray):
+        fail(_("{what} should be an array of real numbers, but it is a {type} of dtype {dtype}.").format(
+            what=_(what), type=type(value).__name__, dtype=value.dtype))
+    fail(_("{what} should be an array of real numbers, but it is a {type}.").format(
+        what=_(what), type=type(value).__name__))
 
 
 def expect_values(value: Any, expected: Any, *, what: str, on: str,
@@ -83,7 +90,7 @@ def expect_float64_like(value: Any, shape: tuple[int, ...], *, what: str, on: st
     try:
         return expect_result(value, what=what, shape=shape)
     except GradingFailure as exc:
-        fail(f"On {on}: {exc.message}", exc.mistake)
+        fail(_("On {on}: {message}").format(on=_(on), message=exc.message), exc.mistake)
 
 
 def check_elementwise_types(student, name: str, rng: np.random.Generator) -> None:
@@ -92,8 +99,8 @@ def check_elementwise_types(student, name: str, rng: np.random.Generator) -> Non
     inputs = [randn(rng, shape, 3.0) for _label, shape in SHAPES] + [float(rng.normal())]
     for x, value in zip(inputs, student.many(name, [(x,) for x in inputs]), strict=True):
         shape = np.shape(x)
-        on = on_input(shape) if isinstance(x, np.ndarray) else "a Python float input"
-        expect_float64_like(value, shape, what=f"the result of {name}", on=on)
+        on = on_input(shape) if isinstance(x, np.ndarray) else _("a Python float input")
+        expect_float64_like(value, shape, what=_("the result of {name}").format(name=name), on=on)
     x = randn(rng, (4, 3), 3.0)
     expect_unchanged(x, student.call(name, x).args_after[0], what=name)
 
@@ -146,19 +153,20 @@ def expect_matches_own_forward(analytic: Mapping[str, Any], own: Mapping[str, np
         forward_right = all(compare_gradients(own[k], correct[k], name=k).ok for k in analytic)
         if forward_right:
             bad = next(c for c in own_cmp if not c.ok)
-            fail(f"The gradients from your {backward} do not match centred finite differences "
-                 f"of your own {forward} (which is right here) on {on}: the {bad.reason}. The "
-                 f"derivative is wrong, not the forward pass.",
+            fail(_("The gradients from your {backward} do not match centred "
+                    "finite differences of your own {forward} (which is right "
+                    "here) on {on}: the {reason}. The derivative is wrong, not "
+                    "the forward pass.").format(backward=backward, forward=forward, on=_(on), reason=bad.reason),
                  diagnose(analytic[bad.name], mistakes.get(bad.name)))
     ref_cmp = [compare_gradients(analytic[k], correct[k], name=k) for k in analytic]
     if all(c.ok for c in ref_cmp):
         return  # a wrong forward with a right backward: the forward loses points elsewhere
     bad = next(c for c in ref_cmp if not c.ok)
-    why = ("could not be differentiated numerically (it failed or returned something unusable)"
-           if own is None else "is not right here either, so fix it first (see its own tests)")
-    fail(f"The gradients from your {backward} match neither finite differences of your own "
-         f"{forward} nor the correct derivative on {on}; your {forward} {why}. Against the "
-         f"correct derivative: the {bad.reason}.",
+    why = (_("could not be differentiated numerically (it failed or returned something unusable)")
+           if own is None else _("is not right here either, so fix it first (see its own tests)"))
+    fail(_("The gradients from your {backward} match neither finite differences "
+            "of your own {forward} nor the correct derivative on {on}; your "
+            "{forward} {why}. Against the correct derivative: the {reason}.").format(backward=backward, forward=forward, on=_(on), why=_(why), reason=bad.reason),
          diagnose(analytic[bad.name], mistakes.get(bad.name)))
 
 
@@ -168,15 +176,18 @@ def expect_values_at(value: Any, expected: Any, xs: np.ndarray, *, what: str,
     a = as_values(value, what=what)
     expected = np.asarray(expected, dtype=np.float64)
     if a.shape != expected.shape:
-        fail(f"{what} should have shape {expected.shape} (the input's), but it has shape {a.shape}.",
-             "wrong shape (a flattened or reshaped result)")
+        fail(_("{what} should have shape {expected} (the input's), but it has shape "
+                "{shape}.").format(what=_(what), expected=expected.shape, shape=a.shape),
+             _("wrong shape (a flattened or reshaped result)"))
     with np.errstate(all="ignore"):
         bad = ~(np.abs(a - expected) <= ATOL + RTOL * np.abs(expected)) & ~(a == expected)
     if not bad.any():
         return
     i = int(np.flatnonzero(bad)[0])
-    fail(f"{what} is wrong at x = {float(xs.flat[i]):g}: got {float(a.flat[i]):.6g}, expected "
-         f"{float(expected.flat[i]):.6g} ({int(bad.sum())} of {bad.size} special inputs are wrong).",
+    fail(_("{what} is wrong at x = {x:g}: got {got:.6g}, expected "
+            "{expected:.6g} ({wrong} of {size} special inputs are wrong).").format(
+                what=_(what), x=float(xs.flat[i]), got=float(a.flat[i]), expected=float(expected.flat[i]),
+                wrong=int(bad.sum()), size=bad.size),
          diagnose(a, mistakes))
 
 
@@ -186,17 +197,18 @@ def expect_pair(value: Any, expected: tuple, *, names: tuple[str, ...], what: st
     all its outputs match (so "no swap" and "dout to both" cannot be confused)."""
     n = len(expected)
     if not isinstance(value, (tuple, list)) or len(value) != n:
-        got = (f"a tuple of length {len(value)}" if isinstance(value, (tuple, list))
-               else f"a {type(value).__name__}")
-        fail(f"{what} should return a tuple of {n} arrays ({', '.join(names)}), but it returned {got}.")
-    arrays = [as_values(v, what=f"{names[k]} from {what}") for k, v in enumerate(value)]
+        got = (_("a tuple of length {n_value}").format(n_value=len(value)) if isinstance(value, (tuple, list))
+               else _("a {type}").format(type=type(value).__name__))
+        fail(_("{what} should return a tuple of {n} arrays ({names}), but it "
+                "returned {got}.").format(what=_(what), n=n, names=', '.join(names), got=got))
+    arrays = [as_values(v, what=_("{names} from {what}").format(names=names[k], what=_(what))) for k, v in enumerate(value)]
     mistake = None
     for name, outputs in (mistakes or {}).items():
         if all(diagnose(a, {name: w}) for a, w in zip(arrays, outputs, strict=True)):
             mistake = name
             break
     for k in range(n):
-        expect_close(arrays[k], expected[k], what=f"{names[k]} from {what}", on=on,
+        expect_close(arrays[k], expected[k], what=_("{names} from {what}").format(names=names[k], what=_(what)), on=on,
                      mistakes={mistake: mistakes[mistake][k]} if mistake else None)
 
 

@@ -22,6 +22,7 @@ from _helpers import (
     wrong,
 )
 
+from autograder.i18n import N_, _
 from autograder.errors import StudentRaised
 from autograder.gradcheck import away_from_kinks, numerical_gradient
 from autograder.testing import expect_gradient, expect_no_warnings, expect_unchanged, fail
@@ -30,7 +31,7 @@ from autograder.testing import expect_gradient, expect_no_warnings, expect_uncha
 # The most telling first: the first wrong one is named in the feedback.
 LARGE = np.array([0.0, -0.0, 1e-300, 1.0, -1.0, 36.0, -40.0, 710.0, -710.0, -745.0, 1000.0,
                   -1000.0, 1e4, -1e4])
-ON_LARGE = "inputs with |x| up to 1e4"
+ON_LARGE = N_("inputs with |x| up to 1e4")
 
 
 def warnings_at(student, name: str, points: tuple[float, ...]) -> tuple[float, str] | None:
@@ -55,15 +56,15 @@ class TestSigmoid:
         """values on random inputs"""
         x = randn(rng, shape, 4.0)
         expect_values(student.sigmoid(x), ref.sigmoid(x), what="sigmoid(x)", on=on_input(shape),
-                      mistakes={"σ(−x) instead of σ(x): a sign error in the exponent": ref.sigmoid(-x),
-                                "tanh(x) instead of σ(x)": np.tanh(x)})
+                      mistakes={_("σ(−x) instead of σ(x): a sign error in the exponent"): ref.sigmoid(-x),
+                                _("tanh(x) instead of σ(x)"): np.tanh(x)})
 
     @pytest.mark.points(2)
     def test_large_inputs(self, student, ref):
         """exact values at x = 0 and no nan or inf for |x| up to 1e4"""
         expect_values_at(student.sigmoid(LARGE), ref.sigmoid(LARGE), LARGE, what="sigmoid(x)",
-                         mistakes={"exp(x)/(1 + exp(x)): for large x this is inf/inf = nan; use "
-                                   "e^−|x| (or np.where on the sign of x)":
+                         mistakes={_("exp(x)/(1 + exp(x)): for large x this is inf/inf = nan; use "
+                                   "e^−|x| (or np.where on the sign of x)"):
                                    wrong(lambda: np.exp(LARGE) / (1 + np.exp(LARGE)))})
 
     @pytest.mark.points(2)
@@ -74,11 +75,11 @@ class TestSigmoid:
             return
         x, warning = found
         if np.isnan(x):
-            fail(f"sigmoid raised a warning on {ON_LARGE}: {warning}.")
-        mistake = ("the naive formula 1/(1 + exp(−x)): exp(−x) overflows for large negative x; "
-                   "compute with e^−|x|, which never overflows" if x < 0 else
-                   "exp(x)/(1 + exp(x)): exp(x) overflows for large positive x")
-        fail(f"sigmoid raised a warning at x = {x:g}: {warning}.", mistake)
+            fail(_("sigmoid raised a warning on {on}: {warning}.").format(on=_(ON_LARGE), warning=warning))
+        mistake = (_("the naive formula 1/(1 + exp(−x)): exp(−x) overflows for large negative x; "
+                   "compute with e^−|x|, which never overflows") if x < 0 else
+                   _("exp(x)/(1 + exp(x)): exp(x) overflows for large positive x"))
+        fail(_("sigmoid raised a warning at x = {x:g}: {warning}.").format(x=x, warning=warning), mistake)
 
     @pytest.mark.points(1)
     def test_types(self, student, rng):
@@ -87,11 +88,11 @@ class TestSigmoid:
 
 
 SIGMOID_GRAD_MISTAKES = {
-    "sigmoid_grad written for σ(x) as its input, x·(1 − x); it takes the pre-activation x, "
-    "so compute s = σ(x) first": lambda x, s: x * (1 - x),
-    "s·(1 + s) instead of s·(1 − s)": lambda x, s: s * (1 + s),
-    "returns σ(x) itself, not its derivative": lambda x, s: s,
-    "a sign error: −σ(x)·(1 − σ(x))": lambda x, s: -s * (1 - s),
+    N_("sigmoid_grad written for σ(x) as its input, x·(1 − x); it takes the pre-activation x, "
+    "so compute s = σ(x) first"): lambda x, s: x * (1 - x),
+    N_("s·(1 + s) instead of s·(1 − s)"): lambda x, s: s * (1 + s),
+    N_("returns σ(x) itself, not its derivative"): lambda x, s: s,
+    N_("a sign error: −σ(x)·(1 − σ(x))"): lambda x, s: -s * (1 - s),
 }
 
 
@@ -152,9 +153,9 @@ class TestRelu:
         """values on random inputs"""
         x = randn(rng, shape, 3.0)
         expect_values(student.relu(x), ref.relu(x), what="relu(x)", on=on_input(shape),
-                      mistakes={"min(0, x) instead of max(0, x)": np.minimum(x, 0.0),
-                                "returns x unchanged": x,
-                                "returns the derivative (1 where x > 0), not relu(x)": (x > 0) * 1.0})
+                      mistakes={_("min(0, x) instead of max(0, x)"): np.minimum(x, 0.0),
+                                _("returns x unchanged"): x,
+                                _("returns the derivative (1 where x > 0), not relu(x)"): (x > 0) * 1.0})
 
     @pytest.mark.points(0.5)
     def test_special_inputs(self, student, ref):
@@ -177,20 +178,20 @@ class TestReluGrad:
         x = away_from_kinks(rng, shape) * 3.0
         expect_values(student.relu_grad(x), ref.relu_grad(x), what="relu_grad(x)",
                       on=on_input(shape),
-                      mistakes={"returns relu(x), not its derivative": ref.relu(x),
-                                "the step the wrong way round (1 where x < 0)": (x < 0) * 1.0})
+                      mistakes={_("returns relu(x), not its derivative"): ref.relu(x),
+                                _("the step the wrong way round (1 where x < 0)"): (x < 0) * 1.0})
 
     @pytest.mark.points(1)
     def test_kink(self, student, ref):
         """relu_grad(0) = 0 exactly (also at −0.0), as the spec says"""
         x = np.array([0.0, -0.0, 1e-300, -1e-300, 2.0, -3.0])
         expect_values_at(student.relu_grad(x), ref.relu_grad(x), x, what="relu_grad(x)",
-                         mistakes={"x >= 0 instead of x > 0: relu_grad(0) must be 0": (x >= 0) * 1.0,
-                                   "0.5 at x = 0 (the spec's convention is 0)":
+                         mistakes={_("x >= 0 instead of x > 0: relu_grad(0) must be 0"): (x >= 0) * 1.0,
+                                   _("0.5 at x = 0 (the spec's convention is 0)"):
                                    np.where(x == 0, 0.5, (x > 0) * 1.0)})
         x0 = np.array(0.0)
-        expect_values_at(student.relu_grad(x0), 0.0, x0, what="relu_grad(x) on a 0-d input",
-                         mistakes={"x >= 0 instead of x > 0: relu_grad(0) must be 0": 1.0})
+        expect_values_at(student.relu_grad(x0), 0.0, x0, what=_("relu_grad(x) on a 0-d input"),
+                         mistakes={_("x >= 0 instead of x > 0: relu_grad(0) must be 0"): 1.0})
 
     @pytest.mark.points(0.5)
     def test_own_forward(self, student, ref, rng):
@@ -202,7 +203,7 @@ class TestReluGrad:
             {"x": student.relu_grad(x)}, own and {"x": own[0]},
             {"x": numerical_gradient(ref.relu, (x,), ones)[0]},
             backward="relu_grad", forward="relu", on=on_input(x.shape),
-            mistakes={"x": {"returns relu(x), not its derivative": ref.relu(x)}})
+            mistakes={"x": {_("returns relu(x), not its derivative"): ref.relu(x)}})
 
     @pytest.mark.points(0.5)
     def test_types(self, student, rng):
@@ -213,11 +214,11 @@ class TestReluGrad:
 def tanh_grad_mistakes(x):
     t = np.tanh(x)
     return {
-        "1 − tanh(x) instead of 1 − tanh²(x)": 1 - t,
-        "tanh_grad written for tanh(x) as its input, 1 − x²; it takes x, so compute "
-        "t = tanh(x) first": wrong(lambda: 1 - x * x),
-        "tanh²(x) instead of 1 − tanh²(x)": t * t,
-        "tanh computed as (e^x − e^−x)/(e^x + e^−x): inf/inf = nan for large |x|; use np.tanh":
+        _("1 − tanh(x) instead of 1 − tanh²(x)"): 1 - t,
+        _("tanh_grad written for tanh(x) as its input, 1 − x²; it takes x, so compute "
+        "t = tanh(x) first"): wrong(lambda: 1 - x * x),
+        _("tanh²(x) instead of 1 − tanh²(x)"): t * t,
+        _("tanh computed as (e^x − e^−x)/(e^x + e^−x): inf/inf = nan for large |x|; use np.tanh"):
             wrong(lambda: 1 - ((np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))) ** 2),
     }
 
@@ -245,9 +246,9 @@ class TestTanhGrad:
         found = warnings_at(student, "tanh_grad", (1000.0, -1000.0))
         if found is not None:
             x, warning = found
-            where = f"on {ON_LARGE}" if np.isnan(x) else f"at x = {x:g}"
-            fail(f"tanh_grad raised a warning {where}: {warning}.",
-                 "cosh or exp of a large number overflows; np.tanh saturates at ±1 and never does")
+            where = _("on {on}").format(on=_(ON_LARGE)) if np.isnan(x) else _("at x = {x:g}").format(x=x)
+            fail(_("tanh_grad raised a warning {where}: {warning}.").format(where=where, warning=warning),
+                 _("cosh or exp of a large number overflows; np.tanh saturates at ±1 and never does"))
 
     @pytest.mark.points(0.5)
     def test_finite_differences(self, student, rng):
@@ -268,14 +269,14 @@ class TestTanhGrad:
 SOFTMAX_CASES = [  # (label, shape, axis or None for the default): never only square batches
     ("1-D", (7,), None),
     ("2-D", (4, 6), None),
-    ("2-D square", (5, 5), None),
-    ("3-D, axis=1", (2, 4, 3), 1),
+    (N_("2-D square"), (5, 5), None),
+    (N_("3-D, axis=1"), (2, 4, 3), 1),
 ]
 SOFTMAX_RAISED = {
-    ("ValueError", "broadcast"): "a missing keepdims=True in the max or the sum, so it does not "
-                                 "broadcast back along the rows",
-    ("AxisError", "out of bounds"): "a hard-coded axis (such as axis=1); use the axis argument",
-    ("IndexError", "out of range"): "a hard-coded axis (such as axis=1); use the axis argument",
+    ("ValueError", "broadcast"): N_("a missing keepdims=True in the max or the sum, so it does not "
+                                 "broadcast back along the rows"),
+    ("AxisError", "out of bounds"): N_("a hard-coded axis (such as axis=1); use the axis argument"),
+    ("IndexError", "out of range"): N_("a hard-coded axis (such as axis=1); use the axis argument"),
 }
 
 
@@ -284,18 +285,19 @@ def softmax_mistakes(ref, z, axis):
     axis = z.ndim - 1 if axis is None else axis % z.ndim
     out = {}
     if axis != z.ndim - 1:
-        out[f"the axis argument is ignored: normalised over the last axis, not axis {axis}"] = (
+        out[_("the axis argument is ignored: normalised over the last axis, not "
+               "axis {axis}").format(axis=axis)] = (
             ref.softmax(z, axis=-1))
     for other in range(z.ndim):
         if other != axis:
-            out[f"normalised over axis {other} instead of axis {axis}"] = ref.softmax(z, axis=other)
+            out[_("normalised over axis {other} instead of axis {axis}").format(other=other, axis=axis)] = ref.softmax(z, axis=other)
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     try:
-        out["a missing keepdims=True: the sums broadcast along the wrong axis (silent when the "
-            "batch is square)"] = e / e.sum(axis=axis)
+        out[_("a missing keepdims=True: the sums broadcast along the wrong axis (silent when the "
+            "batch is square)")] = e / e.sum(axis=axis)
     except ValueError:
         pass
-    out["normalised over the whole array instead of along the axis"] = e / e.sum()
+    out[_("normalised over the whole array instead of along the axis")] = e / e.sum()
     return out
 
 
@@ -309,16 +311,16 @@ def call_softmax(student, z, axis, on):
         mistake = raised_mistake(exc, SOFTMAX_RAISED)
         if mistake is None:
             raise
-        fail(f"softmax raised {exc.exc_type} on {on}: {exc.message}.", mistake)
+        fail(_("softmax raised {exc_type} on {on}: {message}.").format(exc_type=exc.exc_type, on=_(on), message=exc.message), mistake)
 
 
 # Rows where e^z overflows without the max subtraction (N = 3 ≠ C = 4).
 STABILITY = np.array([[1000.0, 1001.0, 1002.0, 999.0],
                       [-1e4, 0.0, 1e4, 5e3],
                       [-1000.0, -1000.0, -1000.0, -1000.0]])
-ON_STABILITY = "a 2-D input with |z| up to 1e4 (such as the row 1000, 1001, 1002)"
-NO_SHIFT = ("no max subtraction: e^z overflows to inf and inf/inf = nan; subtract the max "
-            "along the axis first (softmax(z) = softmax(z − max z))")
+ON_STABILITY = N_("a 2-D input with |z| up to 1e4 (such as the row 1000, 1001, 1002)")
+NO_SHIFT = (N_("no max subtraction: e^z overflows to inf and inf/inf = nan; subtract the max "
+            "along the axis first (softmax(z) = softmax(z − max z))"))
 
 
 class TestSoftmax:
@@ -330,7 +332,7 @@ class TestSoftmax:
     def test_values(self, student, ref, rng, shape, axis):
         """values on random inputs"""
         z = randn(rng, shape, 3.0)
-        on = on_input(shape) + ("" if axis is None else f" with axis={axis}")
+        on = on_input(shape) + ("" if axis is None else _(" with axis={axis}").format(axis=axis))
         call = call_softmax(student, z, axis, on)
         expect_values(call.value, ref.softmax(z, axis=-1 if axis is None else axis),
                       what="softmax(z)", on=on, mistakes=softmax_mistakes(ref, z, axis))
@@ -358,6 +360,6 @@ class TestSoftmax:
             z = randn(rng, shape, 3.0)
             on = on_input(shape)
             call = call_softmax(student, z, axis, on)
-            expect_float64_like(call.value, shape, what="the result of softmax", on=on)
+            expect_float64_like(call.value, shape, what=_("the result of softmax"), on=on)
             expect_unchanged(z, call.args_after[0], what="softmax")
 

@@ -19,6 +19,7 @@ from _helpers import (
     randn,
 )
 
+from autograder.i18n import _
 from autograder.gradcheck import away_from_ties, numerical_gradient, random_upstream
 from autograder.testing import expect_gradient, expect_tuple, expect_unchanged
 
@@ -28,8 +29,8 @@ GATE_SHAPES = [pytest.param((), id="0-d"), pytest.param((3, 5), id="2-D"),
 
 def forward_then_backward(student, op: str, inputs: tuple, douts: tuple):
     """cache from the student's own <op>_forward, then <op>_backward(*douts, cache): the Call."""
-    _, cache = expect_tuple(student.call(f"{op}_forward", *inputs).value, 2,
-                            what=f"your {op}_forward (given in the stub)")
+    _unused, cache = expect_tuple(student.call(f"{op}_forward", *inputs).value, 2,
+                            what=_("your {op}_forward (given in the stub)").format(op=op))
     return student.call(f"{op}_backward", *douts, cache), cache
 
 
@@ -38,13 +39,13 @@ def check_types_and_no_mutation(student, op: str, rng, n_douts: int, names: tupl
     """<op>_backward returns float64 arrays of the inputs' shape, douts and cache unchanged."""
     for shape in [(), (3, 5)]:
         inputs = make_inputs(rng, shape)
-        douts = tuple(random_upstream(rng, shape) for _ in range(n_douts))
+        douts = tuple(random_upstream(rng, shape) for _unused in range(n_douts))
         call, cache = forward_then_backward(student, op, inputs, douts)
         on = on_input(shape)
         grads = (call.value,) if len(names) == 1 else expect_tuple(
-            call.value, len(names), what=f"the result of {op}_backward")
+            call.value, len(names), what=_("the result of {op}_backward").format(op=op))
         for name, g in zip(names, grads, strict=True):
-            expect_float64_like(g, shape, what=f"{name} from {op}_backward", on=on)
+            expect_float64_like(g, shape, what=_("{name} from {op}_backward").format(name=name, op=op), on=on)
         for k, d in enumerate(douts):
             expect_unchanged(d, call.args_after[k], what=f"{op}_backward")
         expect_unchanged(cache, call.args_after[n_douts], what=f"{op}_backward")
@@ -54,9 +55,9 @@ def check_types_and_no_mutation(student, op: str, rng, n_douts: int, names: tupl
 
 
 def copy_mistakes(d1, d2):
-    return {"overwriting instead of adding: only dout2 reaches x (dx = dout1, then dx = dout2)": d2,
-            "only dout1 reaches x (dout2 is dropped)": d1,
-            "the average (dout1 + dout2)/2 instead of the sum": (d1 + d2) / 2}
+    return {_("overwriting instead of adding: only dout2 reaches x (dx = dout1, then dx = dout2)"): d2,
+            _("only dout1 reaches x (dout2 is dropped)"): d1,
+            _("the average (dout1 + dout2)/2 instead of the sum"): (d1 + d2) / 2}
 
 
 class TestCopyBackward:
@@ -65,27 +66,27 @@ class TestCopyBackward:
     @pytest.mark.points(1.5)
     def test_values(self, student, ref, rng):
         """dx = dout1 + dout2 on random inputs"""
-        x, d1, d2 = (random_upstream(rng, (2, 3, 4)) for _ in range(3))
-        call, _ = forward_then_backward(student, "copy", (x,), (d1, d2))
-        expect_values(call.value, ref.copy_backward(d1, d2, None), what="dx from copy_backward",
+        x, d1, d2 = (random_upstream(rng, (2, 3, 4)) for _unused in range(3))
+        call, _unused = forward_then_backward(student, "copy", (x,), (d1, d2))
+        expect_values(call.value, ref.copy_backward(d1, d2, None), what=_("dx from copy_backward"),
                       on=on_input(x.shape), mistakes=copy_mistakes(d1, d2))
 
     @pytest.mark.points(1)
     def test_finite_differences(self, student, ref, rng):
         """matches centred finite differences of the copy gate (random upstream gradients)"""
-        x, d1, d2 = (random_upstream(rng, (3, 5)) for _ in range(3))
+        x, d1, d2 = (random_upstream(rng, (3, 5)) for _unused in range(3))
         numeric = numerical_gradient(lambda x: ref.copy_forward(x)[0], (x,), (d1, d2))[0]
-        call, _ = forward_then_backward(student, "copy", (x,), (d1, d2))
+        call, _unused = forward_then_backward(student, "copy", (x,), (d1, d2))
         expect_gradient(call.value, numeric, what="x", on=on_input(x.shape),
                         mistakes=copy_mistakes(d1, d2))
 
     @pytest.mark.points(1)
     def test_own_forward(self, student, ref, rng):
         """matches finite differences of your own copy_forward"""
-        x, d1, d2 = (random_upstream(rng, (2, 3)) for _ in range(3))
+        x, d1, d2 = (random_upstream(rng, (2, 3)) for _unused in range(3))
         own = numeric_of_student(student, "copy_forward", (x,), (d1, d2),
                                  pick=lambda v: tuple(v[0]))
-        call, _ = forward_then_backward(student, "copy", (x,), (d1, d2))
+        call, _unused = forward_then_backward(student, "copy", (x,), (d1, d2))
         correct = numerical_gradient(lambda x: ref.copy_forward(x)[0], (x,), (d1, d2))
         expect_matches_own_forward({"x": call.value}, own and {"x": own[0]}, {"x": correct[0]},
                                    backward="copy_backward", forward="copy_forward",
@@ -104,10 +105,10 @@ class TestCopyBackward:
 def mul_mistakes(x, y, dout):
     """(dx, dy) of the usual wrong mul backwards."""
     return {
-        "no swap: dx = dout·x and dy = dout·y; each input gets dout times the OTHER input":
+        _("no swap: dx = dout·x and dy = dout·y; each input gets dout times the OTHER input"):
             (dout * x, dout * y),
-        "forgetting dout: dx = y and dy = x; multiply by the upstream gradient": (y, x),
-        "no swap and no dout: dx = x, dy = y": (x, y),
+        _("forgetting dout: dx = y and dy = x; multiply by the upstream gradient"): (y, x),
+        _("no swap and no dout: dx = x, dy = y"): (x, y),
     }
 
 
@@ -124,7 +125,7 @@ class TestMulBackward:
         """dx = dout·y, dy = dout·x on random inputs"""
         x, y = two_inputs(rng, shape)
         dout = random_upstream(rng, shape)
-        call, _ = forward_then_backward(student, "mul", (x, y), (dout,))
+        call, _unused = forward_then_backward(student, "mul", (x, y), (dout,))
         expect_pair(call.value, ref.mul_backward(dout, (x, y)), names=("dx", "dy"),
                     what="mul_backward", on=on_input(shape), mistakes=mul_mistakes(x, y, dout))
 
@@ -134,8 +135,8 @@ class TestMulBackward:
         x, y = two_inputs(rng, (4, 3))
         dout = random_upstream(rng, x.shape)
         numeric = numerical_gradient(lambda x, y: ref.mul_forward(x, y)[0], (x, y), dout)
-        call, _ = forward_then_backward(student, "mul", (x, y), (dout,))
-        dx, dy = expect_tuple(call.value, 2, what="the result of mul_backward")
+        call, _unused = forward_then_backward(student, "mul", (x, y), (dout,))
+        dx, dy = expect_tuple(call.value, 2, what=_("the result of mul_backward"))
         wrong = mul_mistakes(x, y, dout)
         on = on_input(x.shape)
         expect_gradient(dx, numeric[0], what="x", on=on, mistakes={k: v[0] for k, v in wrong.items()})
@@ -148,8 +149,8 @@ class TestMulBackward:
         dout = random_upstream(rng, x.shape)
         own = numeric_of_student(student, "mul_forward", (x, y), dout, pick=lambda v: v[0])
         correct = numerical_gradient(lambda x, y: ref.mul_forward(x, y)[0], (x, y), dout)
-        call, _ = forward_then_backward(student, "mul", (x, y), (dout,))
-        dx, dy = expect_tuple(call.value, 2, what="the result of mul_backward")
+        call, _unused = forward_then_backward(student, "mul", (x, y), (dout,))
+        dx, dy = expect_tuple(call.value, 2, what=_("the result of mul_backward"))
         wrong = mul_mistakes(x, y, dout)
         expect_matches_own_forward(
             {"x": dx, "y": dy}, own and {"x": own[0], "y": own[1]},
@@ -170,20 +171,20 @@ def max_mistakes(x, y, dout):
     """(dx, dy) of the usual wrong max backwards."""
     zero = np.zeros_like(dout)
     return {
-        "dout to both inputs; a max gate routes it to the larger input only": (dout, dout),
-        "dout to the smaller input instead of the larger": (np.where(x < y, dout, 0.0),
+        _("dout to both inputs; a max gate routes it to the larger input only"): (dout, dout),
+        _("dout to the smaller input instead of the larger"): (np.where(x < y, dout, 0.0),
                                                             np.where(y < x, dout, 0.0)),
-        "dout to the smaller input instead of the larger (ties split)":
+        _("dout to the smaller input instead of the larger (ties split)"):
             (np.where(x < y, dout, np.where(x == y, dout / 2, 0.0)),
              np.where(y < x, dout, np.where(x == y, dout / 2, 0.0))),
-        "dout to neither input": (zero, zero),
-        "ties (x == y): all of dout to x instead of dout/2 to each": (np.where(x >= y, dout, 0.0),
+        _("dout to neither input"): (zero, zero),
+        _("ties (x == y): all of dout to x instead of dout/2 to each"): (np.where(x >= y, dout, 0.0),
                                                                       np.where(y > x, dout, 0.0)),
-        "ties (x == y): all of dout to y instead of dout/2 to each": (np.where(x > y, dout, 0.0),
+        _("ties (x == y): all of dout to y instead of dout/2 to each"): (np.where(x > y, dout, 0.0),
                                                                       np.where(y >= x, dout, 0.0)),
-        "ties (x == y): all of dout to both instead of dout/2 to each":
+        _("ties (x == y): all of dout to both instead of dout/2 to each"):
             (np.where(x >= y, dout, 0.0), np.where(y >= x, dout, 0.0)),
-        "ties (x == y): dout to neither instead of dout/2 to each":
+        _("ties (x == y): dout to neither instead of dout/2 to each"):
             (np.where(x > y, dout, 0.0), np.where(y > x, dout, 0.0)),
     }
 
@@ -202,7 +203,7 @@ class TestMaxBackward:
         """dout goes to the larger input, on random inputs without ties"""
         x, y = untied(rng, shape)
         dout = random_upstream(rng, shape)
-        call, _ = forward_then_backward(student, "max", (x, y), (dout,))
+        call, _unused = forward_then_backward(student, "max", (x, y), (dout,))
         expect_pair(call.value, ref.max_backward(dout, (x, y)), names=("dx", "dy"),
                     what="max_backward", on=on_input(shape), mistakes=max_mistakes(x, y, dout))
 
@@ -215,10 +216,11 @@ class TestMaxBackward:
         y = np.where(tie, x, y)
         x[0, 0], y[0, 0] = 0.0, -0.0  # +0.0 == −0.0: a tie too
         dout = random_upstream(rng, x.shape)
-        call, _ = forward_then_backward(student, "max", (x, y), (dout,))
+        call, _unused = forward_then_backward(student, "max", (x, y), (dout,))
         expect_pair(call.value, ref.max_backward(dout, (x, y)), names=("dx", "dy"),
                     what="max_backward",
-                    on=f"an input of shape {x.shape} where {int(tie.sum())} entries tie (x == y)",
+                    on=_("an input of shape {shape} where {n} entries tie (x "
+                          "== y)").format(shape=x.shape, n=int(tie.sum())),
                     mistakes=max_mistakes(x, y, dout))
 
     @pytest.mark.points(1.5)
@@ -227,10 +229,10 @@ class TestMaxBackward:
         x, y = untied(rng, (4, 3))
         dout = random_upstream(rng, x.shape)
         numeric = numerical_gradient(lambda x, y: ref.max_forward(x, y)[0], (x, y), dout)
-        call, _ = forward_then_backward(student, "max", (x, y), (dout,))
-        dx, dy = expect_tuple(call.value, 2, what="the result of max_backward")
+        call, _unused = forward_then_backward(student, "max", (x, y), (dout,))
+        dx, dy = expect_tuple(call.value, 2, what=_("the result of max_backward"))
         wrong = max_mistakes(x, y, dout)
-        on = on_input(x.shape) + " without ties"
+        on = on_input(x.shape) + _(" without ties")
         expect_gradient(dx, numeric[0], what="x", on=on, mistakes={k: v[0] for k, v in wrong.items()})
         expect_gradient(dy, numeric[1], what="y", on=on, mistakes={k: v[1] for k, v in wrong.items()})
 
@@ -241,13 +243,13 @@ class TestMaxBackward:
         dout = random_upstream(rng, x.shape)
         own = numeric_of_student(student, "max_forward", (x, y), dout, pick=lambda v: v[0])
         correct = numerical_gradient(lambda x, y: ref.max_forward(x, y)[0], (x, y), dout)
-        call, _ = forward_then_backward(student, "max", (x, y), (dout,))
-        dx, dy = expect_tuple(call.value, 2, what="the result of max_backward")
+        call, _unused = forward_then_backward(student, "max", (x, y), (dout,))
+        dx, dy = expect_tuple(call.value, 2, what=_("the result of max_backward"))
         wrong = max_mistakes(x, y, dout)
         expect_matches_own_forward(
             {"x": dx, "y": dy}, own and {"x": own[0], "y": own[1]},
             {"x": correct[0], "y": correct[1]}, backward="max_backward", forward="max_forward",
-            on=on_input(x.shape) + " without ties",
+            on=on_input(x.shape) + _(" without ties"),
             mistakes={"x": {k: v[0] for k, v in wrong.items()},
                       "y": {k: v[1] for k, v in wrong.items()}})
 
@@ -272,11 +274,11 @@ def circuit_mistakes(ref, x, w0, w1):
     s = ref.sigmoid(z)
     one = np.ones_like(z)
     return {
-        "df/dx and df/dw1 swapped (the mul gate's two gradients in the other order)":
+        _("df/dx and df/dw1 swapped (the mul gate's two gradients in the other order)"):
             (g * x, g, g * w1),
-        "the chain rule stops at the mul and add gates: the factor σ'(z) is missing": (w1, one, x),
-        "σ(z) used where σ'(z) = σ(z)(1 − σ(z)) is due": (s * w1, s, s * x),
-        "σ'(x) instead of σ'(z): the derivative at the wrong point":
+        _("the chain rule stops at the mul and add gates: the factor σ'(z) is missing"): (w1, one, x),
+        _("σ(z) used where σ'(z) = σ(z)(1 − σ(z)) is due"): (s * w1, s, s * x),
+        _("σ'(x) instead of σ'(z): the derivative at the wrong point"):
             (ref.sigmoid_grad(x) * w1, ref.sigmoid_grad(x), ref.sigmoid_grad(x) * x),
     }
 
@@ -295,20 +297,20 @@ class TestSigmoidCircuit:
     def test_forward(self, student, ref, rng):
         """f = σ(w0 + w1·x) on random inputs"""
         x, w0, w1 = circuit_inputs(rng, (2, 3, 4))
-        f, _ = expect_tuple(student.sigmoid_circuit(x, w0, w1), 2,
-                            what="the result of sigmoid_circuit, (f, (df_dx, df_dw0, df_dw1)),")
-        expect_values(f, ref.sigmoid(w0 + w1 * x), what="f from sigmoid_circuit",
+        f, _unused = expect_tuple(student.sigmoid_circuit(x, w0, w1), 2,
+                            what=_("the result of sigmoid_circuit, (f, (df_dx, df_dw0, df_dw1)),"))
+        expect_values(f, ref.sigmoid(w0 + w1 * x), what=_("f from sigmoid_circuit"),
                       on=on_input(x.shape),
-                      mistakes={"w0 and w1 swapped: σ(w1 + w0·x)": ref.sigmoid(w1 + w0 * x),
-                                "σ(w0·x + w1)": ref.sigmoid(w0 * x + w1),
-                                "z = w0 + w1·x without σ": w0 + w1 * x})
+                      mistakes={_("w0 and w1 swapped: σ(w1 + w0·x)"): ref.sigmoid(w1 + w0 * x),
+                                _("σ(w0·x + w1)"): ref.sigmoid(w0 * x + w1),
+                                _("z = w0 + w1·x without σ"): w0 + w1 * x})
 
     @pytest.mark.points(2.5)
     def test_gradients(self, student, ref, rng):
         """df/dx, df/dw0, df/dw1 on random inputs"""
         x, w0, w1 = circuit_inputs(rng, (3, 5))
-        _, grads = expect_tuple(student.sigmoid_circuit(x, w0, w1), 2,
-                                what="the result of sigmoid_circuit, (f, (df_dx, df_dw0, df_dw1)),")
+        _unused, grads = expect_tuple(student.sigmoid_circuit(x, w0, w1), 2,
+                                what=_("the result of sigmoid_circuit, (f, (df_dx, df_dw0, df_dw1)),"))
         expect_pair(grads, ref.sigmoid_circuit(x, w0, w1)[1], names=NAMES3,
                     what="sigmoid_circuit", on=on_input(x.shape),
                     mistakes=circuit_mistakes(ref, x, w0, w1))
@@ -319,9 +321,9 @@ class TestSigmoidCircuit:
         # The circuit's output is the end of the graph: its upstream gradient is df/df = 1.
         x, w0, w1 = circuit_inputs(rng, (2, 4))
         numeric = numerical_gradient(circuit_f(ref), (x, w0, w1), np.ones(x.shape))
-        _, grads = expect_tuple(student.sigmoid_circuit(x, w0, w1), 2,
-                                what="the result of sigmoid_circuit, (f, (df_dx, df_dw0, df_dw1)),")
-        grads = expect_tuple(grads, 3, what="the gradients from sigmoid_circuit")
+        _unused, grads = expect_tuple(student.sigmoid_circuit(x, w0, w1), 2,
+                                what=_("the result of sigmoid_circuit, (f, (df_dx, df_dw0, df_dw1)),"))
+        grads = expect_tuple(grads, 3, what=_("the gradients from sigmoid_circuit"))
         wrong = circuit_mistakes(ref, x, w0, w1)
         for k, name in enumerate(("x", "w0", "w1")):
             expect_gradient(grads[k], numeric[k], what=name, on=on_input(x.shape),
@@ -335,9 +337,9 @@ class TestSigmoidCircuit:
         # costs a round trip per gate it uses, answered by the reference)
         own = elementwise_numeric(student, "sigmoid_circuit", (x, w0, w1), pick=lambda v: v[0])
         correct = numerical_gradient(circuit_f(ref), (x, w0, w1), np.ones(x.shape))
-        _, grads = expect_tuple(student.sigmoid_circuit(x, w0, w1), 2,
-                                what="the result of sigmoid_circuit, (f, (df_dx, df_dw0, df_dw1)),")
-        grads = expect_tuple(grads, 3, what="the gradients from sigmoid_circuit")
+        _unused, grads = expect_tuple(student.sigmoid_circuit(x, w0, w1), 2,
+                                what=_("the result of sigmoid_circuit, (f, (df_dx, df_dw0, df_dw1)),"))
+        grads = expect_tuple(grads, 3, what=_("the gradients from sigmoid_circuit"))
         wrong = circuit_mistakes(ref, x, w0, w1)
         names = ("x", "w0", "w1")
         expect_matches_own_forward(
@@ -353,8 +355,8 @@ class TestSigmoidCircuit:
         inputs = circuit_inputs(rng, shape)
         call = student.call("sigmoid_circuit", *inputs)
         on = on_input(shape)
-        f, grads = expect_tuple(call.value, 2, what="the result of sigmoid_circuit")
+        f, grads = expect_tuple(call.value, 2, what=_("the result of sigmoid_circuit"))
         expect_float64_like(f, shape, what="f", on=on)
-        for name, g in zip(NAMES3, expect_tuple(grads, 3, what="the gradients"), strict=True):
+        for name, g in zip(NAMES3, expect_tuple(grads, 3, what=_("the gradients")), strict=True):
             expect_float64_like(g, shape, what=name, on=on)
         expect_unchanged(inputs, call.args_after, what="sigmoid_circuit")

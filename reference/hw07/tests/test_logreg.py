@@ -16,6 +16,7 @@ from _helpers import (
     randn,
 )
 
+from autograder.i18n import N_, _
 from autograder.gradcheck import numerical_gradient
 from autograder.testing import (
     expect_float,
@@ -26,7 +27,7 @@ from autograder.testing import (
     fail,
 )
 
-RESULT = "the result of softmax_cross_entropy, (loss, dlogits),"
+RESULT = N_("the result of softmax_cross_entropy, (loss, dlogits),")
 
 
 def problem(rng, n: int, c: int, scale: float = 2.0):
@@ -38,7 +39,8 @@ def problem(rng, n: int, c: int, scale: float = 2.0):
 
 def on_logits(logits) -> str:
     n, c = logits.shape
-    return f"random logits of shape ({n}, {c}) (N = {n} examples, C = {c} classes)"
+    return _("random logits of shape ({n}, {c}) (N = {n} examples, C = {c} "
+              "classes)").format(n=n, c=c)
 
 
 def loss_mistakes(ref, logits, y):
@@ -47,21 +49,21 @@ def loss_mistakes(ref, logits, y):
     with np.errstate(all="ignore"):
         log_p = np.log(ref.softmax(logits, axis=1))
         by_batch = -np.log(ref.softmax(logits, axis=0))[np.arange(n), y].mean()
-    return {"the sum over the batch instead of the mean (N times too large)": loss * n,
-            "a missing minus sign: the mean of log p, not of −log p": -loss,
-            "averaged over all N·C entries instead of over the N examples": loss / c,
-            "−log p summed over every class, not only the true class y_i": -log_p.sum(axis=1).mean(),
-            "softmax over the batch axis (axis=0) instead of the classes": by_batch}
+    return {_("the sum over the batch instead of the mean (N times too large)"): loss * n,
+            _("a missing minus sign: the mean of log p, not of −log p"): -loss,
+            _("averaged over all N·C entries instead of over the N examples"): loss / c,
+            _("−log p summed over every class, not only the true class y_i"): -log_p.sum(axis=1).mean(),
+            _("softmax over the batch axis (axis=0) instead of the classes"): by_batch}
 
 
 def grad_mistakes(ref, logits, y):
     d = ref.softmax_cross_entropy(logits, y)[1]
     n = logits.shape[0]
     p = ref.softmax(logits, axis=1)
-    return {"the gradient not divided by N (N times too large)": d * n,
-            "softmax(logits) without subtracting the one-hot labels": p / n,
-            "a sign error: (onehot(y) − p)/N": -d,
-            "divided by N twice": d / n}
+    return {_("the gradient not divided by N (N times too large)"): d * n,
+            _("softmax(logits) without subtracting the one-hot labels"): p / n,
+            _("a sign error: (onehot(y) − p)/N"): -d,
+            _("divided by N twice"): d / n}
 
 
 def call_ce(student, logits, y):
@@ -77,15 +79,15 @@ class TestSoftmaxCrossEntropy:
     def test_loss(self, student, ref, rng):
         """the loss on random logits"""
         logits, y = problem(rng, 6, 4)
-        _, loss, _ = call_ce(student, logits, y)
-        expect_values(loss, ref.softmax_cross_entropy(logits, y)[0], what="the loss",
+        _unused, loss, _unused = call_ce(student, logits, y)
+        expect_values(loss, ref.softmax_cross_entropy(logits, y)[0], what=_("the loss"),
                       on=on_logits(logits), mistakes=loss_mistakes(ref, logits, y))
 
     @pytest.mark.points(2.5)
     def test_dlogits(self, student, ref, rng):
         """dlogits on random logits"""
         logits, y = problem(rng, 5, 3)
-        _, _, dlogits = call_ce(student, logits, y)
+        _unused, _unused, dlogits = call_ce(student, logits, y)
         expect_values(dlogits, ref.softmax_cross_entropy(logits, y)[1], what="dlogits",
                       on=on_logits(logits), mistakes=grad_mistakes(ref, logits, y))
 
@@ -95,15 +97,15 @@ class TestSoftmaxCrossEntropy:
         logits = np.array([[1e4, -1e4, 0.0], [-1000.0, 0.0, 1000.0],
                            [5000.0, 5000.0, -5000.0], [0.0, 1e-3, -1e-3]])
         y = np.array([1, 0, 2, 1])
-        on = "logits of shape (4, 3) with |logits| up to 1e4"
+        on = _("logits of shape (4, 3) with |logits| up to 1e4")
         call, loss, dlogits = call_ce(student, logits, y)
         with np.errstate(all="ignore"):
             p = ref.softmax(logits, axis=1)
             log0 = float(-np.log(p[np.arange(4), y]).mean())
-        log_mistake = ("log(0): the log of a probability that underflowed to 0 is −inf; compute "
-                       "log p as (z − max z) − log Σ e^(z − max z) (log-sum-exp)")
+        log_mistake = (_("log(0): the log of a probability that underflowed to 0 is −inf; compute "
+                       "log p as (z − max z) − log Σ e^(z − max z) (log-sum-exp)"))
         want_loss, want_d = ref.softmax_cross_entropy(logits, y)
-        expect_values(loss, want_loss, what="the loss", on=on,
+        expect_values(loss, want_loss, what=_("the loss"), on=on,
                       mistakes={log_mistake: log0, **loss_mistakes(ref, logits, y)})
         expect_values(dlogits, want_d, what="dlogits", on=on, mistakes=grad_mistakes(ref, logits, y))
         divide = any("divide by zero" in w for w in call.warnings)
@@ -116,7 +118,7 @@ class TestSoftmaxCrossEntropy:
         # The loss is the end of the graph: its upstream gradient is dL/dL = 1.
         logits, y = problem(rng, 5, 4)
         numeric = numerical_gradient(lambda z: ref.softmax_cross_entropy(z, y)[0], (logits,), 1.0)
-        _, _, dlogits = call_ce(student, logits, y)
+        _unused, _unused, dlogits = call_ce(student, logits, y)
         expect_gradient(dlogits, numeric[0], what="logits", on=on_logits(logits),
                         mistakes=grad_mistakes(ref, logits, y))
 
@@ -127,7 +129,7 @@ class TestSoftmaxCrossEntropy:
         own = numeric_of_student(student, "softmax_cross_entropy", (logits,), 1.0,
                                  pick=lambda v: v[0], extra=(y,))
         correct = numerical_gradient(lambda z: ref.softmax_cross_entropy(z, y)[0], (logits,), 1.0)
-        _, _, dlogits = call_ce(student, logits, y)
+        _unused, _unused, dlogits = call_ce(student, logits, y)
         expect_matches_own_forward({"logits": dlogits}, own and {"logits": own[0]},
                                    {"logits": correct[0]}, backward="softmax_cross_entropy",
                                    forward="loss",
@@ -139,7 +141,7 @@ class TestSoftmaxCrossEntropy:
         """the loss is a Python float, dlogits a float64 (N, C) array; inputs unchanged"""
         logits, y = problem(rng, 6, 3)
         call, loss, dlogits = call_ce(student, logits, y)
-        expect_float(loss, what="the loss")
+        expect_float(loss, what=_("the loss"))
         expect_float64_like(dlogits, logits.shape, what="dlogits", on=on_logits(logits))
         expect_unchanged(logits, call.args_after[0], what="softmax_cross_entropy")
         expect_unchanged(y, call.args_after[1], what="softmax_cross_entropy")
@@ -161,7 +163,7 @@ def train_variant(ref, X, y, c, lr=0.5, epochs=20, batch_size=32, seed=0, *, ord
     n, d = X.shape
     params = {"W": np.zeros((d, c)), "b": np.zeros(c)}
     rng = np.random.default_rng(seed)
-    for _ in range(epochs):
+    for _unused in range(epochs):
         if order == "each-epoch":
             perm = rng.permutation(n)
         elif order == "same-every-epoch":
@@ -171,19 +173,19 @@ def train_variant(ref, X, y, c, lr=0.5, epochs=20, batch_size=32, seed=0, *, ord
         stops = range(0, n - n % batch_size if drop_last else n, batch_size)
         for start in stops:
             idx = perm[start:start + batch_size]
-            _, dz = ref.softmax_cross_entropy(X[idx] @ params["W"] + params["b"], y[idx])
+            _unused, dz = ref.softmax_cross_entropy(X[idx] @ params["W"] + params["b"], y[idx])
             ref.sgd_step(params, {"W": X[idx].T @ dz, "b": dz.sum(axis=0)},
                          lr if step is None else step)
     return params["W"], params["b"]
 
 
 TRAIN_MISTAKES = {
-    "the same order in every epoch (a new default_rng(seed) inside the epoch loop, or one "
-    "permutation reused); draw rng.permutation(N) every epoch from one generator":
+    N_("the same order in every epoch (a new default_rng(seed) inside the epoch loop, or one "
+    "permutation reused); draw rng.permutation(N) every epoch from one generator"):
         {"order": "same-every-epoch"},
-    "no shuffling: the batches are taken in the data's order": {"order": "none"},
-    "the last, smaller batch is skipped": {"drop_last": True},
-    "the learning rate is ignored (steps of size 1)": {"step": 1.0},
+    N_("no shuffling: the batches are taken in the data's order"): {"order": "none"},
+    N_("the last, smaller batch is skipped"): {"drop_last": True},
+    N_("the learning rate is ignored (steps of size 1)"): {"step": 1.0},
 }
 
 # (label, N, D, C, keyword arguments): N is never a multiple of the batch size.
@@ -203,10 +205,10 @@ class TestTrainSoftmaxRegression:
     def test_matches_reference(self, student, ref, rng, n, d, c, kwargs):
         """the same W and b as the reference, for the same data and seed"""
         X, y = blobs(rng, n, d, c)
-        on = (f"data with N = {n}, D = {d}, C = {c} and "
-              + ", ".join(f"{k}={v}" for k, v in kwargs.items()))
+        on = _("data with N = {n}, D = {d}, C = {c} and {arguments}").format(
+            n=n, d=d, c=c, arguments=", ".join(f"{k}={v}" for k, v in kwargs.items()))
         W, b = expect_tuple(student.train_softmax_regression(X, y, c, **kwargs), 2,
-                            what="the result of train_softmax_regression, (W, b),")
+                            what=_("the result of train_softmax_regression, (W, b),"))
         want = ref.train_softmax_regression(X, y, c, **kwargs)
         variants = {name: train_variant(ref, X, y, c, **kwargs, **how)
                     for name, how in TRAIN_MISTAKES.items()}
@@ -223,13 +225,14 @@ class TestTrainSoftmaxRegression:
                      centres=3.0 * np.stack([np.cos(angles), np.sin(angles)], axis=1))
         W, b = expect_tuple(student.train_softmax_regression(X, y, c, lr=1.0, epochs=4,
                                                              batch_size=30, seed=3), 2,
-                            what="the result of train_softmax_regression, (W, b),")
-        on = f"data with N = {n}, D = {d}, C = {c}"
+                            what=_("the result of train_softmax_regression, (W, b),"))
+        on = _("data with N = {n}, D = {d}, C = {c}").format(n=n, d=d, c=c)
         W = expect_float64_like(W, (d, c), what="W", on=on)
         b = expect_float64_like(b, (c,), what="b", on=on)
         with np.errstate(all="ignore"):
             accuracy = float(np.mean(np.argmax(X @ W + b, axis=1) == y))
         if not accuracy >= 0.9:
-            fail(f"After training on {on} (three well-separated clusters), the training accuracy "
-                 f"of argmax(X @ W + b) is {accuracy:.0%}; it should be at least 90%.")
+            fail(_("After training on {on} (three well-separated clusters), the "
+                    "training accuracy of argmax(X @ W + b) is {accuracy:.0%}; it "
+                    "should be at least 90%.").format(on=_(on), accuracy=accuracy))
 

@@ -11,25 +11,27 @@ import numpy as np
 import pytest
 from _helpers import as_values, expect_values, randn
 
+from autograder.i18n import N_, _
 from autograder.testing import expect_unchanged, fail
 
 pytestmark = pytest.mark.exercise("sgd_step")
 
-UNCHANGED = ("the caller's arrays are unchanged: `p = p - lr * g` only rebinds a local name, and "
+UNCHANGED = (N_("the caller's arrays are unchanged: `p = p - lr * g` only rebinds a local name, and "
              "`params[k] = params[k] - lr * g` (rebinding the dict entry) puts a new array in the dict "
-             "while the model keeps the old one; write into the array instead (p -= lr * g)")
+             "while the model keeps the old one; write into the array instead (p -= lr * g)"))
 
 
 def sgd_mistakes(p, g, lr):
-    return {"a sign error: p + lr·g (+= instead of −=)": p + lr * g,
-            "the learning rate is ignored: p − g": p - g,
+    return {_("a sign error: p + lr·g (+= instead of −=)"): p + lr * g,
+            _("the learning rate is ignored: p − g"): p - g,
             UNCHANGED: p}
 
 
 def updated(call, name: str):
     after = call.args_after[0]
     if name not in after:
-        fail(f"sgd_step removed params['{name}']; it must update every parameter and keep it.")
+        fail(_("sgd_step removed params['{name}']; it must update every "
+                "parameter and keep it.").format(name=name))
     return after[name]
 
 
@@ -41,19 +43,21 @@ def test_values(student, rng):
     lr = 0.1
     call = student.call("sgd_step", params, grads, lr)
     for k, p in params.items():
-        expect_values(updated(call, k), p - lr * grads[k], what=f"params['{k}'] after sgd_step",
-                      on=f"a parameter of shape {p.shape} with lr = {lr}",
+        expect_values(updated(call, k), p - lr * grads[k], what=_("params['{k}'] after sgd_step").format(k=k),
+                      on=_("a parameter of shape {shape} with lr = {lr}").format(shape=p.shape, lr=lr),
                       mistakes=sgd_mistakes(p, grads[k], lr))
 
 
 def step_of(call, name: str, p: np.ndarray, on: str) -> np.ndarray:
     """What sgd_step added to params[name]; failing when the parameter was left unchanged."""
-    after = as_values(updated(call, name), what=f"params['{name}'] after sgd_step")
+    after = as_values(updated(call, name), what=_("params['{name}'] after "
+                                                   "sgd_step").format(name=name))
     if after.shape != p.shape:
-        fail(f"params['{name}'] has shape {after.shape} after sgd_step, but {p.shape} before.")
+        fail(_("params['{name}'] has shape {shape} after sgd_step, but {shape2} "
+                "before.").format(name=name, shape=after.shape, shape2=p.shape))
     delta = after - p
     if not np.any(delta):
-        fail(f"params['{name}'] is unchanged after sgd_step on {on}.", UNCHANGED)
+        fail(_("params['{name}'] is unchanged after sgd_step on {on}.").format(name=name, on=_(on)), UNCHANGED)
     return delta
 
 
@@ -63,17 +67,17 @@ def test_in_place(student, rng):
     params = {"W": randn(rng, (2, 3)), "scale": np.array(1.5)}
     grads = {"W": randn(rng, (2, 3)), "scale": np.array(-0.75)}
     call = student.call("sgd_step", params, grads, 0.2)
-    on = "a 2-D and a 0-d parameter"
+    on = _("a 2-D and a 0-d parameter")
     for k, p in params.items():
         step_of(call, k, p, on)  # the values themselves are graded in test_values
     after = updated(call, "scale")
     if not isinstance(after, np.ndarray):
-        fail(f"params['scale'], a 0-d float64 array, is a {type(after).__name__} scalar after sgd_step: "
-             f"the dict entry was replaced by a new value instead of the array being updated in "
-             f"place, so whoever else holds the array (a model, a training loop) keeps the old "
-             f"value.",
-             "rebinding the dict entry, params[name] = params[name] - lr * grads[name]; write "
-             "into the array: params[name] -= lr * grads[name]")
+        fail(_("params['scale'], a 0-d float64 array, is a {type} scalar after "
+                "sgd_step: the dict entry was replaced by a new value instead of "
+                "the array being updated in place, so whoever else holds the "
+                "array (a model, a training loop) keeps the old value.").format(type=type(after).__name__),
+             _("rebinding the dict entry, params[name] = params[name] - lr * grads[name]; write "
+             "into the array: params[name] -= lr * grads[name]"))
 
 
 @pytest.mark.points(1.5)
@@ -82,16 +86,16 @@ def test_pairs_by_name(student, rng):
     params = {"w1": randn(rng, (4,)), "w2": randn(rng, (4,))}
     grads = {"w2": randn(rng, (4,)), "w1": randn(rng, (4,))}  # another order than params
     call = student.call("sgd_step", params, grads, 0.5)
-    on = "params and grads with the same names in another order"
+    on = _("params and grads with the same names in another order")
     for k, other in (("w1", "w2"), ("w2", "w1")):
         # The step must be a multiple of grads[k] (its size is graded in test_values).
         delta, g = step_of(call, k, params[k], on), grads[k]
         if not np.allclose(delta, (delta @ g) / (g @ g) * g, rtol=1e-9, atol=1e-12):
             by_position = np.allclose(delta, (delta @ grads[other]) / (grads[other] @ grads[other])
                                       * grads[other], rtol=1e-9, atol=1e-12)
-            fail(f"params['{k}'] did not move along grads['{k}'] on {on}.",
-                 "pairing by position (zip of params.values() and grads.values()) instead of by "
-                 "name: use grads[name]" if by_position else None)
+            fail(_("params['{k}'] did not move along grads['{k}'] on {on}.").format(k=k, on=_(on)),
+                 _("pairing by position (zip of params.values() and grads.values()) instead of by "
+                 "name: use grads[name]") if by_position else None)
 
 
 @pytest.mark.points(1.5)
@@ -100,7 +104,7 @@ def test_grads_unchanged_returns_none(student, rng):
     params = {"W": randn(rng, (3, 2)), "b": randn(rng, (2,))}
     grads = {k: randn(rng, v.shape) for k, v in params.items()}
     call = student.call("sgd_step", params, grads, 0.3)
-    expect_unchanged(grads, call.args_after[1], what="sgd_step (on grads)")
+    expect_unchanged(grads, call.args_after[1], what=_("sgd_step (on grads)"))
     if call.value is not None:
-        fail(f"sgd_step should return None (it updates params in place), but it returned a "
-             f"{type(call.value).__name__}.", "returning a value from an in-place update")
+        fail(_("sgd_step should return None (it updates params in place), but it "
+                "returned a {type}.").format(type=type(call.value).__name__), _("returning a value from an in-place update"))
