@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint assignments release bench clean browser
+.PHONY: install demo test lint assignments release bench clean browser translations
 
 install: $(STAMP)
 
@@ -44,6 +44,20 @@ bench: install
 # Stubs in assignments/ are generated from solutions/ (never edit them by hand).
 assignments: install
 	$(BIN)/autograder build
+
+# Message catalogues (autograder.i18n): extract the marked texts (babel.cfg), merge them into every
+# language's .po (new ones untranslated, changed ones fuzzy), and compile the .mo files that are committed.
+# tests/test_i18n.py fails while a text lacks a translation or a .mo is older than its .po.
+CATALOGUES := autograder:autograder assignments/hw07:assignment reference/hw07:assignment
+translations: install
+	@for c in $(CATALOGUES); do \
+	  dir=$${c%%:*}; domain=$${c##*:}; \
+	  $(BIN)/pybabel -q extract -F babel.cfg --no-location --project=autograder --version=0.1.0 \
+	    --copyright-holder="the autograder authors" -o $$dir/locale/$$domain.pot $$dir || exit 1; \
+	  $(BIN)/pybabel -q update -i $$dir/locale/$$domain.pot -d $$dir/locale -D $$domain -w 110 \
+	    --ignore-obsolete || exit 1; \
+	  $(BIN)/pybabel -q compile -d $$dir/locale -D $$domain --statistics || exit 1; \
+	done
 
 release: install
 	$(BIN)/autograder release hw07 --out dist
