@@ -7,14 +7,14 @@ Run them with `python -m autograder check` (or plain `pytest tests/`) in the ass
 import numpy as np
 import pytest
 
-from autograder.i18n import _
+from autograder.i18n import N_, _
 from autograder.gradcheck import away_from_ties, check_backward, random_upstream
 from autograder.testing import expect_array, expect_close, expect_tuple, fail
 
 SHAPE = (3, 4)  # not square, so a swapped or transposed gradient cannot pass by accident
 
 
-def expect_gradients(student, forward, analytic, inputs, dout, *, what, names, output="output"):
+def expect_gradients(student, forward, analytic, inputs, dout, *, what, names, output=N_("output")):
     """``analytic`` matches centred finite differences of Σ dout · out, (out, _) = forward(*inputs).
 
     Every shifted input goes to your ``forward`` in one round trip.
@@ -27,7 +27,7 @@ def expect_gradients(student, forward, analytic, inputs, dout, *, what, names, o
         if not c.ok:
             fail(_("{what} does not match centred finite differences of the "
                     "{output} of your {forward} on random {shape} inputs (with a "
-                    "random upstream gradient): {reason}.").format(what=_(what), output=output, forward=forward, shape=SHAPE, reason=c.reason))
+                    "random upstream gradient): {reason}.").format(what=_(what), output=_(output), forward=forward, shape=SHAPE, reason=c.reason))
 
 
 def gradients(result, names, shape):
