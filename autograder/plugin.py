@@ -13,6 +13,7 @@ Markers: ``exercise(id)``, ``points(p)``, ``visibility("visible"|"hidden"|...)``
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -159,6 +160,7 @@ class GradingPlugin:
         if "ref" in spec["argnames"] and self.reference is None:
             self._record(item, "call", False, pytest.fail.Exception("no reference here"))
             return
+        os.environ["PYTEST_CURRENT_TEST"] = f"{item.nodeid} (call)"  # as pytest sets it
         try:
             item.obj(**{name: values[name] for name in spec["argnames"]})
         except (KeyboardInterrupt, SystemExit):
@@ -166,6 +168,8 @@ class GradingPlugin:
         except BaseException as exc:  # noqa: BLE001 - pytest.fail/skip are BaseExceptions
             self._record(item, "call", False, exc)
             return
+        finally:
+            os.environ.pop("PYTEST_CURRENT_TEST", None)
         self._record(item, "call", True, None)
 
     @pytest.hookimpl(tryfirst=True)
