@@ -16,11 +16,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from autograder import i18n
+from autograder.i18n import N_, _
 from autograder.sandbox.calls import failure
 from autograder.student import DirectStudent
 
-IN_KERNEL = ("Your functions ran in this notebook's kernel, without a time limit. The grader reads the "
-             "saved notebook: `python -m autograder check <notebook>.ipynb` checks it that way.")
+IN_KERNEL = N_("Your functions ran in this notebook's kernel, without a time limit. The grader reads the "
+               "saved notebook: `python -m autograder check <notebook>.ipynb` checks it that way.")
 
 
 class _KernelFunctions:
@@ -35,8 +37,8 @@ class _KernelFunctions:
     def function(self, name: str):
         fn = self.namespace.get(name)
         if not callable(fn):
-            raise failure("missing-function", message=f"this notebook has no function {name} yet (run "
-                                                      f"its cell first)")
+            raise failure("missing-function", message=_(
+                "this notebook has no function {name} yet (run its cell first)").format(name=name))
         return fn
 
     def substitute(self, names, make_stub) -> list:
@@ -61,26 +63,36 @@ class KernelStudent(DirectStudent):
         pass
 
 
-def check(file: str | None, namespace: dict[str, Any], folder: Path | None = None) -> None:
+def check(file: str | None, namespace: dict[str, Any], folder: Path | None = None,
+          lang: str | None = None) -> None:
     """Print the public tests' report for ``file`` ("activations.py"; None: every file) on the
     functions in ``namespace``. ``folder``: the assignment folder (default: found from the current
-    folder, which is the notebook's in Jupyter)."""
+    folder, which is the notebook's in Jupyter); ``lang``: default the assignment's ``lang``."""
     try:
-        print(report(file, namespace, folder))
+        print(report(file, namespace, folder, lang))
     except Exception:  # noqa: BLE001 - a self-check cell must never stop the notebook
-        print("The self-check itself failed (not your code):\n" + traceback.format_exc(limit=3),
+        print(_("The self-check itself failed (not your code):") + "\n" + traceback.format_exc(limit=3),
               file=sys.stderr)
 
 
-def report(file: str | None, namespace: dict[str, Any], folder: Path | None = None) -> str:
+def report(file: str | None, namespace: dict[str, Any], folder: Path | None = None,
+           lang: str | None = None) -> str:
     from autograder.assignment import load_assignment
-    from autograder.check import _forget_modules_under, find_assignment_folder, render_check
+    from autograder.check import find_assignment_folder
+
+    a = load_assignment(find_assignment_folder(Path(folder) if folder else Path.cwd()))
+    with i18n.language(i18n.check_lang(lang or a.lang), (a.locale,)):
+        return _report(a, file, namespace)
+
+
+def _report(a, file: str | None, namespace: dict[str, Any]) -> str:
+    from autograder.check import _forget_modules_under, render_check
     from autograder.engine import run_session
     from autograder.plugin import Job
 
-    a = load_assignment(find_assignment_folder(Path(folder) if folder else Path.cwd()))
     if file is not None and file not in a.files:
-        return f"{file} is not a file of {a.name} ({', '.join(a.files)})."
+        return _("{file} is not a file of {assignment} ({files}).").format(file=file, assignment=a.name,
+                                                                           files=", ".join(a.files))
     tests = a.public_tests
     if file is not None and (tests / f"test_{Path(file).stem}.py").is_file():
         tests = tests / f"test_{Path(file).stem}.py"
@@ -95,4 +107,4 @@ def report(file: str | None, namespace: dict[str, Any], folder: Path | None = No
         mine = {e.id for e in a.exercises if e.function in a.files[file]}
         r = replace(r, exercises=tuple(e for e in r.exercises if e.id in mine),
                     tests=tuple(t for t in r.tests if t.exercise in mine))
-    return render_check(r, IN_KERNEL)
+    return render_check(r, _(IN_KERNEL))

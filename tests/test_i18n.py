@@ -226,3 +226,14 @@ def test_check_in_russian(tmp_path: Path, capsys) -> None:
     main(["check", str(folder), "--lang", "en"])
     out = capsys.readouterr().out
     assert "Only the public tests were run" in out and not CYRILLIC.search(out)
+
+
+def test_notebook_self_check_in_russian() -> None:
+    """The notebook's self-check cells report in the assignment's language, or the one asked for."""
+    from autograder.notebook_check import report
+
+    out = report("optim.py", {}, PUBLIC, lang="ru")
+    assert "sgd_step не удалось проверить: в этом ноутбуке ещё нет функции sgd_step (сначала выполните её " \
+           "ячейку)." in out, out
+    assert "Ваши функции выполнялись в ядре этого ноутбука" in out
+    assert "this notebook has no function sgd_step yet" in report("optim.py", {}, PUBLIC)
