@@ -46,14 +46,17 @@ assignments: install
 	$(BIN)/autograder build
 
 # Message catalogues (autograder.i18n): extract the marked texts (babel.cfg), merge them into every
-# language's .po (new ones untranslated, changed ones fuzzy), and compile the .mo files that are committed.
+# language's .po (new ones untranslated, changed ones fuzzy), and compile the .mo files that are committed
+# (a catalogue whose texts did not change is left as it is, not re-dated).
 # tests/test_i18n.py fails while a text lacks a translation or a .mo is older than its .po.
 CATALOGUES := autograder:autograder assignments/hw07:assignment reference/hw07:assignment
 translations: install
 	@for c in $(CATALOGUES); do \
-	  dir=$${c%%:*}; domain=$${c##*:}; \
+	  dir=$${c%%:*}; domain=$${c##*:}; pot=$$dir/locale/$$domain.pot; \
 	  $(BIN)/pybabel -q extract -F babel.cfg --no-location --project=autograder --version=0.1.0 \
-	    --copyright-holder="the autograder authors" -o $$dir/locale/$$domain.pot $$dir || exit 1; \
+	    --copyright-holder="the autograder authors" -o $$pot.new $$dir || exit 1; \
+	  if diff -q -I '^"POT-Creation-Date' $$pot.new $$pot >/dev/null 2>&1; then rm $$pot.new; \
+	  else mv $$pot.new $$pot; fi; \
 	  $(BIN)/pybabel -q update -i $$dir/locale/$$domain.pot -d $$dir/locale -D $$domain -w 110 \
 	    --ignore-obsolete || exit 1; \
 	  $(BIN)/pybabel -q compile -d $$dir/locale -D $$domain --statistics || exit 1; \
