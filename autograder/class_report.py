@@ -8,6 +8,7 @@ read, compared against the stubs and, when the course has it, the solution), for
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from autograder import i18n, similarity
@@ -41,7 +42,8 @@ def write_class_report(out: Path, results: Sequence[SubmissionResult], a: Assign
     id -> the vetted (name, content) pairs of the submission (None: the similarity section says it was
     not computed)."""
     out = Path(out)
-    stats = class_stats(results)
+    # A result's error is a fixed English phrase (grading.GRADER_FAILED, unpack's): shown translated.
+    stats = class_stats([replace(r, error=_(r.error)) if r.error else r for r in results])
     pairs = None
     if files is not None:
         subs = {sid: {name: data for name, data in fs if name in a.files} for sid, fs in files.items()}
