@@ -2,7 +2,8 @@
 
 A message is a JSON header plus a list of raw array payloads::
 
-    u32 header length | header (UTF-8 JSON) | per payload: u64 length | array bytes (C order)
+    u64 length of the rest | u32 header length | header (UTF-8 JSON) |
+    per payload: u64 length | array bytes (C order)
 
 Values are encoded as a JSON tree whose leaves reference payloads with their dtype and shape;
 only native numeric and boolean dtypes from a fixed list are accepted, a payload's length must
@@ -187,7 +188,7 @@ def _wait_readable(fd: int, deadline: float) -> None:
 
 
 def send_message(fd: int, header: dict, payloads: list[bytes] = ()) -> None:
-    """Write one framed message (header must be JSON-able; payloads are .npy bytes)."""
+    """Write one framed message (header must be JSON-able; payloads are raw array bytes)."""
     head = dict(header)
     head["n"] = len(payloads)
     hb = json.dumps(head, separators=(",", ":"), allow_nan=False).encode()
@@ -197,7 +198,8 @@ def send_message(fd: int, header: dict, payloads: list[bytes] = ()) -> None:
     parts = [struct.pack("<I", len(hb)), hb]
     for p in payloads:
         parts += [struct.pack("<Q", len(p)), p]
-    data = memoryview(b"".join(parts))
+    body = b"".join(parts)
+    data = memoryview(struct.pack("<Q", len(body)) + body)
     while data:
         n = os.write(fd, data)
         data = data[n:]
@@ -205,26 +207,41 @@ def send_message(fd: int, header: dict, payloads: list[bytes] = ()) -> None:
 
 def recv_message(fd: int, deadline: float | None = None) -> tuple[dict, list[bytes]]:
     """Read one framed message; raises ProtocolError on anything malformed or oversized,
-    TimeoutError when ``deadline`` (time.monotonic) passes, EOFError when the peer is gone."""
-    (hlen,) = struct.unpack("<I", _read_exact(fd, 4, deadline))
-    if hlen > MAX_HEADER_BYTES:
-        raise ProtocolError("header over the limit")
+    TimeoutError when ``deadline`` (time.monotonic) passes, EOFError when the peer is gone.
+
+    The total length comes first, so a message costs two reads, however many arrays it holds.
+    """
+    (size,) = struct.unpack("<Q", _read_exact(fd, 8, deadline))
+    if size > MAX_MESSAGE_BYTES + 8 * (MAX_PAYLOADS + 1):
+        raise ProtocolError(f"message over {MAX_MESSAGE_BYTES} bytes")
+    body = memoryview(_read_exact(fd, size, deadline))
     try:
-        header = json.loads(_read_exact(fd, hlen, deadline), parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError):
+        (hlen,) = struct.unpack_from("<I", body, 0)
+        if hlen > MAX_HEADER_BYTES or 4 + hlen > size:
+            raise ProtocolError("header over the limit")
+        header = json.loads(bytes(body[4:4 + hlen]), parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError, struct.error):
         raise ProtocolError("header is not valid JSON") from None
     if type(header) is not dict or type(header.get("n")) is not int:
         raise ProtocolError("header is not an object with a payload count")
     n = header["n"]
     if not 0 <= n <= MAX_PAYLOADS:
         raise ProtocolError("too many payloads")
-    payloads, total = [], hlen
+    payloads, pos, total = [], 4 + hlen, hlen
     for _ in range(n):
-        (plen,) = struct.unpack("<Q", _read_exact(fd, 8, deadline))
+        if pos + 8 > size:
+            raise ProtocolError("message ends before its payloads")
+        (plen,) = struct.unpack_from("<Q", body, pos)
+        pos += 8
+        if pos + plen > size:
+            raise ProtocolError("message ends before its payloads")
         total += plen
         if total > MAX_MESSAGE_BYTES:
             raise ProtocolError(f"message over {MAX_MESSAGE_BYTES} bytes")
-        payloads.append(_read_exact(fd, plen, deadline))
+        payloads.append(bytes(body[pos:pos + plen]))
+        pos += plen
+    if pos != size:
+        raise ProtocolError("message has bytes after its payloads")
     return header, payloads
 
 

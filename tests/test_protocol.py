@@ -64,7 +64,7 @@ def _raw_message(header: dict, payloads: list[bytes]) -> bytes:
     out = struct.pack("<I", len(hb)) + hb
     for p in payloads:
         out += struct.pack("<Q", len(p)) + p
-    return out
+    return struct.pack("<Q", len(out)) + out
 
 
 def _receive(raw: bytes):
@@ -135,3 +135,13 @@ def test_a_deadline_turns_silence_into_timeout():
 def test_payloads_that_do_not_match_their_description_are_refused(node):
     with pytest.raises(ProtocolError):
         _receive(_raw_message({"values": {"v": node}}, [b"\0" * 8]))
+
+
+@pytest.mark.parametrize("raw", [
+    struct.pack("<Q", 4) + struct.pack("<I", 100),  # header longer than the message
+    struct.pack("<Q", 6) + struct.pack("<I", 2) + b"{}",  # no payload count
+    _raw_message({"values": {}}, [b"abc"])[:-1],  # cut short: the peer closes mid-message
+])
+def test_truncated_or_inconsistent_frames_are_refused(raw):
+    with pytest.raises((ProtocolError, EOFError)):
+        _receive(raw)
