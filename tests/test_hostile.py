@@ -29,7 +29,6 @@ from autograder.grading import ClassResult, grade_class
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = ROOT / "tests" / "hostile"
-HIDDEN = ROOT / "reference" / "hw07" / "tests"
 CASES = sorted(p.name for p in HOSTILE.iterdir() if (p / "expected.toml").is_file())
 SOLUTION = "plain_solution"
 BOUND_SECONDS = 120.0
@@ -39,11 +38,10 @@ TARGETS = ["/tmp/autograder-hostile-big.bin", "/tmp/autograder-hostile-results.j
            "/dev/shm/autograder-hostile-big.bin", os.path.expanduser("~/autograder-hostile-big.bin"),
            os.path.expanduser("~/results.json")]
 
-pytestmark = [
-    pytest.mark.skipif(sys.platform != "linux", reason="the hostile suite needs the Linux sandbox"),
-    pytest.mark.skipif(not any(HIDDEN.glob("test_*.py")),
-                       reason=f"the hidden tests ({HIDDEN}) are not there yet"),
-]
+# Honest students graded in the same batch: each must get exactly the grade it gets alone.
+HONEST = ["sigmoid_naive", "mul_no_swap", "softmax_no_keepdims", "sgd_plus", "ce_sum", "stubs"]
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the hostile suite needs the Linux sandbox")
 
 
 def expected(case: str) -> dict:
@@ -68,6 +66,11 @@ def assemble(subs: Path, listener: Listener) -> None:
         lines = f.read_text(encoding="utf-8").splitlines(keepends=True)
         sol.joinpath(f.name).write_text("".join(
             x for x in lines if x.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")))
+    for case in HONEST:
+        dest = subs / f"honest_{case}"
+        dest.mkdir()
+        for f in sorted((ROOT / "tests" / "submissions" / case).glob("*.py")):
+            dest.joinpath(f.name).write_bytes(f.read_bytes())
     for case in CASES:
         dest = subs / case
         dest.mkdir()
@@ -121,6 +124,7 @@ class Listener:
 @dataclass
 class Batch:
     result: ClassResult
+    subs: Path
     out: Path
     seconds: float
     before: dict
@@ -159,14 +163,35 @@ def batch(tmp_path_factory) -> Batch:
         listener.close()
         canary.unlink(missing_ok=True)
     print(f"\nhostile batch: {len(CASES)} hostile cases + the plain solution in {seconds:.1f} s")
-    return Batch(result, out, seconds, before, after, list(listener.reached))
+    return Batch(result, subs, out, seconds, before, after, list(listener.reached))
 
 
 def test_the_batch_finishes_within_its_bound(batch):
     print(f"batch time {batch.seconds:.1f} s (bound {BOUND_SECONDS:g} s)")
     assert batch.seconds < BOUND_SECONDS
-    assert len(batch.result.results) == len(CASES) + 1
+    assert len(batch.result.results) == len(CASES) + 1 + len(HONEST) >= 40
     assert not [r.student_id for r in batch.result.results if r.error]
+
+
+def _comparable(out: Path, sid: str) -> dict:
+    doc = json.loads((out / sid / "results.json").read_text(encoding="utf-8"))
+    doc.pop("execution_time")
+    return doc
+
+
+def test_honest_students_get_exactly_the_grades_they_get_alone(batch, tmp_path):
+    """Graded beside 34 hostile submissions, or each alone in its own run: the same results."""
+    honest = [SOLUTION] + [f"honest_{c}" for c in HONEST]
+    for sid in honest:
+        alone_subs, alone_out = tmp_path / sid / "subs", tmp_path / sid / "out"
+        alone_subs.mkdir(parents=True)
+        for f in sorted((batch.subs / sid).iterdir()):
+            (alone_subs / sid).mkdir(exist_ok=True)
+            (alone_subs / sid / f.name).write_bytes(f.read_bytes())
+        grade_class(alone_subs, ROOT, "hw07", alone_out, jobs=1, progress=False)
+        assert _comparable(alone_out, sid) == _comparable(batch.out, sid), sid
+    assert batch.of(SOLUTION).score == batch.of(SOLUTION).max_score
+    assert batch.of("honest_stubs").score == 0
 
 
 def test_the_plain_solution_gets_full_marks_inside_the_full_stack(batch):
