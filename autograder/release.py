@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
-import zipfile
 from collections import Counter
 from pathlib import Path
 
 from autograder.build import stale_stubs
+from autograder.reproducible_zip import write_zip
 
 FORBIDDEN_WORDS = frozenset({"solution", "solutions", "reference", "references", "hidden"})
 SKIP_DIRS = frozenset(
@@ -24,8 +23,6 @@ SKIP_DIRS = frozenset(
 SKIP_SUFFIXES = (".pyc", ".pyo")
 SKIP_FILES = frozenset({".DS_Store"})
 
-_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-_FILE_MODE = 0o100644  # regular file, rw-r--r--
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _MARKER_LINE = re.compile(rb"(?m)^[ \t]*#+[ \t]*(BEGIN|END) SOLUTION")
 
@@ -64,14 +61,6 @@ def _collect(source: Path, prefix: str) -> list[tuple[str, Path]]:
     return entries
 
 
-def _zip_info(arcname: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(arcname, date_time=_FIXED_TIME)
-    info.create_system = 3  # Unix, so the permissions below are honoured by unzip
-    info.external_attr = _FILE_MODE << 16
-    info.compress_type = zipfile.ZIP_DEFLATED
-    return info
-
-
 def release(course_root: Path, assignment: str, out_dir: Path) -> Path:
     """Write ``out_dir/<assignment>.zip``, the student bundle, and return its path."""
     course_root = Path(course_root)
@@ -107,17 +96,5 @@ def release(course_root: Path, assignment: str, out_dir: Path) -> Path:
             raise ValueError(f"refusing to release {path}: it contains a solution marker")
         payloads.append((arcname, data))
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{assignment}.zip"
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{assignment}.", suffix=".zip.tmp")
-    try:
-        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as bundle:
-            for arcname, data in payloads:
-                bundle.writestr(_zip_info(arcname), data, compresslevel=9)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_zip(Path(out_dir) / f"{assignment}.zip",
+                     ((arcname, data, False) for arcname, data in payloads))

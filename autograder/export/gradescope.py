@@ -22,17 +22,15 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import re
-import tempfile
 import tomllib
-import zipfile
 from pathlib import Path
 
 from autograder.assignment import find_assignment
 from autograder.export.gradescope_run import settings
+from autograder.reproducible_zip import write_zip
 
 SKIP_DIRS = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache", ".ipynb_checkpoints"})
 SKIP_SUFFIXES = (".pyc", ".pyo", ".tmp")
-_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 SETUP_SH = r"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, to build the autograder image (see run_autograder).
@@ -117,14 +115,6 @@ def _files(folder: Path, prefix: str) -> list[tuple[str, Path]]:
     return out
 
 
-def _info(arcname: str, executable: bool = False) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(arcname, date_time=_FIXED_TIME)
-    info.create_system = 3  # Unix: the modes below are honoured
-    info.external_attr = (0o100755 if executable else 0o100644) << 16
-    info.compress_type = zipfile.ZIP_DEFLATED
-    return info
-
-
 def export_gradescope(course_root: Path, name: str, out_dir: Path) -> Path:
     """Write ``out_dir/<name>-gradescope.zip``; returns its path."""
     course_root = Path(course_root)
@@ -138,19 +128,7 @@ def export_gradescope(course_root: Path, name: str, out_dir: Path) -> Path:
         "run_autograder": (RUN_AUTOGRADER.replace("@ASSIGNMENT@", name), True),
         "requirements.txt": ("\n".join(requirements()) + "\n", False),
     }
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{name}-gradescope.zip"
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".zip.tmp")
-    try:
-        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as z:
-            for arcname, (text, executable) in sorted(generated.items()):
-                z.writestr(_info(arcname, executable), text.encode("utf-8"), compresslevel=9)
-            for arcname, path in sorted(entries):
-                z.writestr(_info(arcname), path.read_bytes(), compresslevel=9)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    members = [(arcname, text.encode("utf-8"), executable)
+               for arcname, (text, executable) in sorted(generated.items())]
+    members += [(arcname, path.read_bytes(), False) for arcname, path in sorted(entries)]
+    return write_zip(Path(out_dir) / f"{name}-gradescope.zip", members)
