@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 # Generate a demo class of ~30 submissions, grade it, write reports under reports/hw07/.
 demo: install
-	$(BIN)/python -m autograder.demo --course . --assignment hw07 --out reports/hw07
+	$(BIN)/python -m autograder.devtools.demo --course . --assignment hw07 --out reports/hw07
 
 test: install browser
 	$(BIN)/ruff check autograder tests bench
@@ -45,7 +45,7 @@ bench: install
 assignments: install
 	$(BIN)/autograder build
 
-# Message catalogues (autograder.i18n): extract the marked texts (babel.cfg), merge them into every
+# Message catalogues (autograder.course.i18n): extract the marked texts (babel.cfg), merge them into every
 # language's .po (new ones untranslated, changed ones fuzzy), and compile the .mo files that are committed
 # (a catalogue whose texts did not change is left as it is, not re-dated).
 # tests/test_i18n.py fails while a text lacks a translation or a .mo is older than its .po.

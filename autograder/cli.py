@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from autograder.i18n import LANGS
+from autograder.course.i18n import LANGS
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -81,10 +81,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check(args) -> int:
-    from autograder import i18n
-    from autograder.check import render_check, self_check, self_check_notebook
-    from autograder.i18n import _
+    from autograder.course import i18n
+    from autograder.course.i18n import _
     from autograder.sandbox.launch import CAN_FORK
+    from autograder.selfcheck.check import render_check, self_check, self_check_notebook
 
     with i18n.language(args.lang or i18n.DEFAULT):  # until the assignment (and its lang) is found
         try:
@@ -112,9 +112,9 @@ def _grade(args) -> int:
     """Misconfiguration (arguments, assignment, folders) is one line on stderr and exit status 2."""
     import os
 
-    from autograder.assignment import AssignmentError, find_assignment
-    from autograder.engine import GraderError
-    from autograder.grading import class_summary, grade_class
+    from autograder.course.assignment import AssignmentError, find_assignment
+    from autograder.grading.batch import class_summary, grade_class
+    from autograder.testkit.session import GraderError
 
     def fail(msg: str) -> int:
         print(f"autograder grade: {' '.join(str(msg).split())}", file=sys.stderr)
@@ -127,7 +127,7 @@ def _grade(args) -> int:
         return fail(f"cannot read the submissions folder {subs}: permission denied")
     if args.jobs is not None and args.jobs < 1:
         return fail(f"--jobs must be at least 1 (got {args.jobs})")
-    from autograder.nbgrader_submitted import submitted_folder
+    from autograder.intake.nbgrader import submitted_folder
 
     nbgrader = submitted_folder(subs, args.assignment)  # an nbgrader course: submitted/<student>/<name>/
     s, o = (nbgrader or subs).resolve(), out.resolve()
@@ -136,7 +136,7 @@ def _grade(args) -> int:
                     f"(neither inside the other)")
     times = None
     if args.submitted_at is not None:
-        from autograder.late import read_times
+        from autograder.course.late import read_times
 
         try:
             times = read_times(args.submitted_at)
@@ -161,7 +161,7 @@ def _grade(args) -> int:
 
 
 def _history(args) -> int:
-    from autograder.gradebook import Gradebook, GradebookError, db_url
+    from autograder.records.gradebook import Gradebook, GradebookError, db_url
     from autograder.render.history import history_text
 
     try:
@@ -180,9 +180,9 @@ def _history(args) -> int:
 
 
 def _report(args) -> int:
-    from autograder.assignment import AssignmentError
-    from autograder.engine import GraderError
-    from autograder.grading import rebuild_class_files
+    from autograder.course.assignment import AssignmentError
+    from autograder.grading.batch import rebuild_class_files
+    from autograder.testkit.session import GraderError
 
     try:
         a, results, where = rebuild_class_files(args.out, args.course, args.db, args.assignment, args.lang)
@@ -195,7 +195,7 @@ def _report(args) -> int:
 
 
 def _build(args) -> int:
-    from autograder.build import build_assignment
+    from autograder.author.stubs import build_assignment
 
     root = args.course / "solutions"
     names = [args.assignment] if args.assignment else sorted(
@@ -207,7 +207,7 @@ def _build(args) -> int:
 
 
 def _release(args) -> int:
-    from autograder.release import release
+    from autograder.author.release import release
 
     try:
         path = release(args.course, args.assignment, args.out)

@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.assignment import find_assignment  # noqa: E402
-from autograder.build import BEGIN_MARKER, END_MARKER  # noqa: E402
+from autograder.author.stubs import BEGIN_MARKER, END_MARKER  # noqa: E402
+from autograder.course.assignment import find_assignment  # noqa: E402
 
 
 def solution_files(name: str) -> dict[str, str]:
@@ -96,7 +96,7 @@ class TreeRSS:
 
 
 def grade_once(subs: Path, name: str, jobs: int) -> tuple[float, int]:
-    from autograder.grading import grade_class
+    from autograder.grading.batch import grade_class
 
     out = Path(tempfile.mkdtemp(prefix="bench-out-"))
     try:
@@ -111,9 +111,9 @@ def grade_once(subs: Path, name: str, jobs: int) -> tuple[float, int]:
 
 def in_process_floor(subs: Path, name: str) -> float:
     """Seconds for the hidden tests on every submission, in this process, no isolation."""
-    from autograder.engine import load_reference, run_session
-    from autograder.plugin import Job
-    from autograder.student import DirectStudent
+    from autograder.sandbox.client import DirectStudent
+    from autograder.testkit.plugin import Job
+    from autograder.testkit.session import load_reference, run_session
 
     a, secrets = find_assignment(ROOT, name)
     ref = load_reference(secrets.reference)

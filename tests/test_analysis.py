@@ -7,8 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from autograder import results as R
-from autograder.analysis import (
+from autograder.course import results as R
+from autograder.course.results import SubmissionResult, exercise_scores
+from autograder.reports.analysis import (
     ALL_PASS,
     GRADER_FAULT,
     NEGATIVE,
@@ -17,7 +18,6 @@ from autograder.analysis import (
     item_analysis,
     point_biserial,
 )
-from autograder.results import SubmissionResult, exercise_scores
 
 EXERCISES = [("a", True), ("b", False)]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.build import build_assignment, stale_stubs, strip_solution
+from autograder.author.stubs import build_assignment, stale_stubs, strip_solution
 
 REPO = Path(__file__).resolve().parents[1]
 B = "### BEGIN " + "SOLUTION"  # in pieces, so a grep for markers finds only solutions/

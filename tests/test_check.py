@@ -71,7 +71,7 @@ def test_solution_passes_every_public_test(tmp_path: Path, capsys) -> None:
 
 
 def test_every_exercise_has_a_public_test(tmp_path: Path, capsys) -> None:
-    from autograder.assignment import load_assignment
+    from autograder.course.assignment import load_assignment
 
     folder = copy_assignment(tmp_path / "hw07")
     _, out = check(folder, capsys)

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder.assignment import find_assignment
 from autograder.cli import main
+from autograder.course.assignment import find_assignment
+from autograder.course.late import days_late, penalty_points
 from autograder.export.gradescope import export_gradescope
 from autograder.export.gradescope_run import settings, stricter
-from autograder.late import days_late, penalty_points
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = re.compile(r"^\s*#+\s*(BEGIN|END) SOLUTION.*\n", re.M)

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.build import BEGIN_MARKER, END_MARKER
+from autograder.author.stubs import BEGIN_MARKER, END_MARKER
 from autograder.cli import main
 
 REPO = Path(__file__).resolve().parents[1]

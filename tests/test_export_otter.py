@@ -17,11 +17,11 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder.assignment import find_assignment
 from autograder.cli import main
-from autograder.engine import load_reference
+from autograder.course.assignment import find_assignment
 from autograder.export.otter import ExportError, export_otter, literal, split_module
 from autograder.export.recording import record
+from autograder.testkit.session import load_reference
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -1,9 +1,9 @@
-"""Tests of autograder.gradcheck: it accepts correct gradients and rejects each common mistake."""
+"""Tests of autograder.testkit.gradcheck: it accepts correct gradients and rejects each common mistake."""
 
 import numpy as np
 import pytest
 
-from autograder.gradcheck import (
+from autograder.testkit.gradcheck import (
     DEFAULT_H,
     KINK_MARGIN,
     GradComparison,

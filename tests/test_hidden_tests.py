@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading import grade_class
+from autograder.grading.batch import grade_class
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES_DIR = ROOT / "tests" / "submissions"

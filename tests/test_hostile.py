@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading import ClassResult, grade_class
+from autograder.grading.batch import ClassResult, grade_class
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = ROOT / "tests" / "hostile"

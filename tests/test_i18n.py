@@ -1,4 +1,4 @@
-"""Feedback in Russian and English (autograder.i18n): complete catalogues, and Russian end to end.
+"""Feedback in Russian and English (autograder.course.i18n): complete catalogues, and Russian end to end.
 
 Three catalogues: the engine's (autograder/locale), the public one (assignments/hw07/locale: public
 tests and title, shipped to students) and the hidden one (reference/hw07/locale: hidden tests' texts,
@@ -21,9 +21,9 @@ import pytest
 from babel.messages.pofile import read_po
 from jinja2 import Environment
 
-from autograder import i18n
 from autograder.cli import main
-from autograder.i18n_extract import texts_in
+from autograder.course import i18n
+from autograder.devtools.i18n_extract import texts_in
 
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE = ROOT / "autograder"
@@ -161,7 +161,7 @@ def test_language_choice_and_settings(tmp_path: Path) -> None:
     assert i18n.current() == "en" and i18n._("This test failed.") == "This test failed."
     with pytest.raises(ValueError, match="unknown language 'de'"):
         i18n.check_lang("de")
-    from autograder.assignment import AssignmentError, load_assignment
+    from autograder.course.assignment import AssignmentError, load_assignment
 
     assert load_assignment(PUBLIC).lang == "en"
     folder = shutil.copytree(PUBLIC, tmp_path / "hw07", ignore=shutil.ignore_patterns("__pycache__"))
@@ -230,7 +230,7 @@ def test_check_in_russian(tmp_path: Path, capsys) -> None:
 
 def test_notebook_self_check_in_russian() -> None:
     """The notebook's self-check cells report in the assignment's language, or the one asked for."""
-    from autograder.notebook_check import report
+    from autograder.selfcheck.notebook_cells import report
 
     out = report("optim.py", {}, PUBLIC, lang="ru")
     assert "sgd_step не удалось проверить: в этом ноутбуке ещё нет функции sgd_step (сначала выполните её " \

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from autograder.cli import main
-from autograder.sandbox import identity, landlock, namespaces, seccomp, syscalls
+from autograder.sandbox.client import WorkerStudent
 from autograder.sandbox.launch import SubprocessLauncher, ZygoteLauncher
 from autograder.sandbox.scratch import Scratch, sweep
-from autograder.student import WorkerStudent
+from autograder.sandbox.worker import identity, landlock, namespaces, seccomp, syscalls
 
 ROOT = Path(__file__).resolve().parents[1]
 LINUX = sys.platform == "linux"
@@ -289,7 +289,7 @@ def test_network_namespace_alone_cuts_loopback_off(listener):
         pytest.skip(why)
     assert in_child(CONNECT + f"print(connect({listener}))") == "connected"
     got = in_child(CONNECT + f'''
-from autograder.sandbox import namespaces
+from autograder.sandbox.worker import namespaces
 assert "net-namespace" in namespaces.new_network()
 print(connect({listener}))''')
     assert got.startswith("refused")
@@ -301,7 +301,7 @@ def test_landlock_alone_denies_tcp_and_signals_out(listener):
         pytest.skip(why or f"Landlock ABI {version} has no TCP rules")
     got = in_child(CONNECT + f'''
 import os
-from autograder.sandbox import landlock, syscalls
+from autograder.sandbox.worker import landlock, syscalls
 syscalls.prctl(syscalls.PR_SET_NO_NEW_PRIVS, 1)
 layers = landlock.prepare([]).enforce()
 print(connect({listener}))
@@ -322,7 +322,7 @@ def test_seccomp_alone_allows_threads_but_not_processes():
         pytest.skip(why)
     got = in_child('''
 import os, socket, threading
-from autograder.sandbox import seccomp
+from autograder.sandbox.worker import seccomp
 assert seccomp.install()
 box = []
 t = threading.Thread(target=lambda: box.append(1)); t.start(); t.join()
@@ -343,7 +343,7 @@ print(os.getpid() > 0, sum(range(10)))''')
 
 def test_rlimit_fsize_makes_an_oversize_write_fail_with_efbig(tmp_path):
     got = in_child(f'''
-from autograder.sandbox import isolate
+from autograder.sandbox.worker import isolate
 isolate._rlimits(isolate.Limits(file_bytes=4096))
 try:
     with open({str(tmp_path / "big")!r}, "wb") as f:
@@ -357,7 +357,7 @@ except OSError as e:
 
 def test_a_missing_layer_is_left_out_and_reported_never_an_error():
     got = in_child('''
-from autograder.sandbox import isolate, landlock, seccomp
+from autograder.sandbox.worker import isolate, landlock, seccomp
 
 def missing():
     raise ImportError("no libseccomp here")

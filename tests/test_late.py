@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from tiny_course import WRONG_SIGMOID, make_course, set_due, student
 
-from autograder.assignment import AssignmentError, load_assignment
-from autograder.grading import class_summary, grade_class
-from autograder.late import apply_late, days_late, in_grace, parse_policy, parse_time, read_times
+from autograder.course.assignment import AssignmentError, load_assignment
+from autograder.course.late import apply_late, days_late, in_grace, parse_policy, parse_time, read_times
+from autograder.course.results import ExerciseScore, SubmissionResult
+from autograder.grading.batch import class_summary, grade_class
 from autograder.render import gradescope
 from autograder.render.feedback import feedback_md
 from autograder.render.grades_csv import grades_csv
-from autograder.results import ExerciseScore, SubmissionResult
 
 DUE = "2026-12-01T23:59:00+03:00"
 POLICY = parse_policy({"due": DUE, "grace_minutes": 15, "penalty_per_day": 0.1, "max_penalty": 0.3})

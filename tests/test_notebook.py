@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from autograder.notebook import (
+from autograder.intake.notebook import (
     SELF_CHECK_TAG,
     NotebookError,
     implemented,
@@ -101,7 +101,7 @@ def test_a_cell_with_a_syntax_error_costs_only_its_own_functions() -> None:
 def test_imports_of_other_packages_and_own_files_are_left_out() -> None:
     source, notes = code("import numpy as np\nimport matplotlib.pyplot as plt\nimport os\n"
                          "from activations import sigmoid\nimport gates\n"
-                         "from autograder.notebook_check import check")
+                         "from autograder.selfcheck.notebook_cells import check")
     assert "import os" in source and "plt" not in source and "activations" not in source
     assert "autograder" not in source and "import gates" not in source
     assert any("only numpy and the standard library" in n and "`import matplotlib.pyplot as plt`" in n

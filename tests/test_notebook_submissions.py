@@ -15,12 +15,12 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from autograder.assignment import load_assignment
-from autograder.build import BEGIN_MARKER, END_MARKER
-from autograder.grading import grade_class
-from autograder.nbgrader_submitted import parse_timestamp, submitted_folder
-from autograder.notebook_build import plan, student_notebook
-from autograder.submissions import discover
+from autograder.author.notebook import plan, student_notebook
+from autograder.author.stubs import BEGIN_MARKER, END_MARKER
+from autograder.course.assignment import load_assignment
+from autograder.grading.batch import grade_class
+from autograder.intake.discover import discover
+from autograder.intake.nbgrader import parse_timestamp, submitted_folder
 
 REPO = Path(__file__).resolve().parents[1]
 A = load_assignment(REPO / "assignments" / "hw07")

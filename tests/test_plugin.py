@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from autograder import plugin
-from autograder.assignment import find_assignment
-from autograder.engine import load_reference, run_session
+from autograder.course.assignment import find_assignment
 from autograder.render.gradescope import to_gradescope
+from autograder.sandbox.client import WorkerStudent
 from autograder.sandbox.launch import ZygoteLauncher
-from autograder.student import WorkerStudent
+from autograder.testkit import plugin
+from autograder.testkit.session import load_reference, run_session
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ["solution", "stubs", "sigmoid_naive", "mul_no_swap", "syntax_error", "sgd_replace_entry"]

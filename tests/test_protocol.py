@@ -9,8 +9,8 @@ import struct
 import numpy as np
 import pytest
 
-from autograder import protocol
-from autograder.errors import ProtocolError
+from autograder.course.errors import ProtocolError
+from autograder.sandbox import protocol
 
 
 def roundtrip(values: dict) -> dict:

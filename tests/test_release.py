@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.build import build_assignment
-from autograder.release import StaleStubsError, release
+from autograder.author.release import StaleStubsError, release
+from autograder.author.stubs import build_assignment
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "SECRET-7f3a91c2-reference-only"

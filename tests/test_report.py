@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder.assignment import load_assignment
-from autograder.class_report import write_class_report
+from autograder.course.assignment import load_assignment
+from autograder.course.results import SubmissionResult, exercise_scores
+from autograder.course.results import TestResult as Check  # not a test class
 from autograder.render.item_analysis_csv import COLUMNS
-from autograder.results import SubmissionResult, exercise_scores
-from autograder.results import TestResult as Check  # not a test class
+from autograder.reports.class_report import write_class_report
 
 REPO = Path(__file__).resolve().parents[1]
 HOSTILE = "<script>alert(1)</script>"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading import grade_class
+from autograder.grading.batch import grade_class
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ["solution", "sigmoid_naive", "mul_no_swap", "syntax_error"]
@@ -43,7 +43,7 @@ def graded(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def expected(graded):
-    """The numbers the page must show, from the results.json files (not from autograder.analysis)."""
+    """The numbers the page must show, from the results.json files (not from autograder.reports.analysis)."""
     docs = [json.loads((graded / c / "results.json").read_text(encoding="utf-8")) for c in CASES]
     scores = {d["extra_data"]["student_id"]: d["score"] for d in docs}
     mul = [e for d in docs for e in d["extra_data"]["exercises"] if e[0] == "mul_backward"]

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.build import BEGIN_MARKER, END_MARKER
+from autograder.author.stubs import BEGIN_MARKER, END_MARKER
 from autograder.cli import main
-from autograder.grading import GRADER_FAILED, grade_class
+from autograder.grading.batch import GRADER_FAILED, grade_class
 
 REPO = Path(__file__).resolve().parents[1]
 HIDDEN = '''

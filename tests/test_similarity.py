@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from autograder.similarity import jaccard, kgrams, normalise, similar_pairs
+from autograder.reports.similarity import jaccard, kgrams, normalise, similar_pairs
 
 STUB = '''
 import numpy as np

@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import errors
+from autograder.course import errors
+from autograder.sandbox.client import DirectStudent, WorkerStudent
 from autograder.sandbox.launch import SubprocessLauncher, ZygoteLauncher
-from autograder.student import DirectStudent, WorkerStudent
 
 FILES = {"mod.py": ["good", "inplace", "rebinds", "warns", "loops", "exits", "raises", "prints", "weird",
                     "uses_helper", "helper"],

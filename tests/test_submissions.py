@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.assignment import load_assignment
-from autograder.build import BEGIN_MARKER, END_MARKER
+from autograder.author.stubs import BEGIN_MARKER, END_MARKER
 from autograder.cli import main
-from autograder.engine import load_reference
-from autograder.student import DirectStudent
-from autograder.submissions import discover, prepare
-from autograder.unpack import Limits, text_problem
+from autograder.course.assignment import load_assignment
+from autograder.intake.discover import discover, prepare
+from autograder.intake.unpack import Limits, text_problem
+from autograder.sandbox.client import DirectStudent
+from autograder.testkit.session import load_reference
 
 REPO = Path(__file__).resolve().parents[1]
 A = load_assignment(REPO / "assignments" / "hw07")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from autograder.build import BEGIN_MARKER, END_MARKER
+from autograder.author.stubs import BEGIN_MARKER, END_MARKER
 
 REPO = Path(__file__).resolve().parents[1]
 HIDDEN = '''

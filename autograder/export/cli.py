@@ -52,7 +52,7 @@ def _fail(kind: str, exc: BaseException) -> int:
 
 
 def _gradescope(args) -> int:
-    from autograder.assignment import AssignmentError
+    from autograder.course.assignment import AssignmentError
     from autograder.export.gradescope import export_gradescope
     from autograder.export.gradescope_run import SetupError
 
@@ -66,9 +66,9 @@ def _gradescope(args) -> int:
 
 
 def _otter(args) -> int:
-    from autograder.assignment import AssignmentError
-    from autograder.engine import GraderError
+    from autograder.course.assignment import AssignmentError
     from autograder.export.otter import ExportError, export_otter
+    from autograder.testkit.session import GraderError
 
     try:
         path = export_otter(args.course, args.assignment, args.out)
@@ -80,10 +80,10 @@ def _otter(args) -> int:
 
 
 def _nbgrader(args) -> int:
-    from autograder.assignment import AssignmentError
-    from autograder.engine import GraderError
+    from autograder.course.assignment import AssignmentError
     from autograder.export.nbgrader import export_nbgrader
     from autograder.export.otter import ExportError
+    from autograder.testkit.session import GraderError
 
     try:
         path = export_nbgrader(args.course, args.assignment, args.out)

@@ -25,9 +25,9 @@ import re
 import tomllib
 from pathlib import Path
 
-from autograder.assignment import find_assignment
+from autograder.author.reproducible_zip import write_zip
+from autograder.course.assignment import find_assignment
 from autograder.export.gradescope_run import settings
-from autograder.reproducible_zip import write_zip
 
 SKIP_DIRS = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache", ".ipynb_checkpoints"})
 SKIP_SUFFIXES = (".pyc", ".pyo", ".tmp")
@@ -73,7 +73,7 @@ else
   "$PY" -m pip install --quiet -r "$SOURCE/requirements.txt"
 fi
 echo "$PY" > "$SOURCE/python"
-"$PY" -c "import sys; sys.path.insert(0, '$SOURCE'); import autograder.grading" \
+"$PY" -c "import sys; sys.path.insert(0, '$SOURCE'); import autograder.grading.batch" \
   && echo "setup.sh: the grader imports with $PY"
 """
 

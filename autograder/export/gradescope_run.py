@@ -85,10 +85,10 @@ def _late(submitted_at: str, due: str) -> bool | None:
 
 def grade(root: Path, assignment: str) -> dict:
     """The results.json document for the submission under ``root``."""
-    from autograder import i18n
-    from autograder.assignment import find_assignment
-    from autograder.grading import grade_class
-    from autograder.late import apply_late
+    from autograder.course import i18n
+    from autograder.course.assignment import find_assignment
+    from autograder.course.late import apply_late
+    from autograder.grading.batch import grade_class
     from autograder.render.feedback import feedback_md
     from autograder.render.gradescope import to_gradescope
 

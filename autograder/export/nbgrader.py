@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.assignment import find_assignment
+from autograder.author.notebook import bilingual, cell, dumps, introduction, new_notebook, plan
+from autograder.course.assignment import find_assignment
 from autograder.export.otter import CHECK_CALL, ExportError, case_cell
 from autograder.export.recording import record
-from autograder.notebook_build import bilingual, cell, dumps, introduction, new_notebook, plan
 
 _HASHES = "###"  # spelled in pieces: this module ships in the student bundle
 BEGIN_HIDDEN, END_HIDDEN = f"{_HASHES} BEGIN HIDDEN TESTS", f"{_HASHES} END HIDDEN TESTS"
@@ -72,7 +72,7 @@ def _meta(grade_id: str, *, solution: bool = False, points: float | None = None)
 
 def source_notebook(course_root: Path, name: str) -> str:
     """The text of nbgrader's source notebook of assignment ``name``."""
-    from autograder.engine import load_reference
+    from autograder.testkit.session import load_reference
     a, secrets = find_assignment(course_root, name)
     p = plan(Path(course_root) / "solutions" / name, a.folder)
     ref = load_reference(secrets.reference)

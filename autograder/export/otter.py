@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.assignment import Assignment, Exercise, find_assignment
+from autograder.course.assignment import Assignment, Exercise, find_assignment
 from autograder.export.recording import Recorded, RecordedTest, record, same
 
 MAX_CALLS = 6  # checks kept per test (a finite-difference test makes dozens of calls)
@@ -236,7 +236,7 @@ def master_notebook(course_root: Path, name: str):
     import nbformat
     from nbformat import v4
 
-    from autograder.engine import load_reference
+    from autograder.testkit.session import load_reference
 
     a, secrets = find_assignment(course_root, name)
     ref = load_reference(secrets.reference)

@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from autograder import errors
-from autograder.assignment import Assignment
-from autograder.results import TestResult
-from autograder.student import Call, Student
+from autograder.course import errors
+from autograder.course.assignment import Assignment
+from autograder.course.results import TestResult
+from autograder.sandbox.client import Call, Student
 
 
 @dataclass(frozen=True)
@@ -116,8 +116,8 @@ class RecordingStudent(Student):
 
 def record(tests: Path, assignment: Assignment, reference: ModuleType) -> list[RecordedTest]:
     """Run the tests in ``tests`` against the reference; each test with the calls it made."""
-    from autograder.engine import run_session
-    from autograder.plugin import Job
+    from autograder.testkit.plugin import Job
+    from autograder.testkit.session import run_session
 
     functions = [fn for fns in assignment.files.values() for fn in fns]
     student = RecordingStudent(reference, functions)

@@ -1,14 +1,14 @@
 """feedback.md: what a student reads — per exercise, what failed, where, and the likely mistake.
 
-Written in the active language (autograder.i18n): the result's texts were composed in it already.
+Written in the active language (autograder.course.i18n): the result's texts were composed in it already.
 """
 
 from __future__ import annotations
 
-from autograder.i18n import _, ngettext
-from autograder.late import in_grace, parse_time
+from autograder.course.i18n import _, ngettext
+from autograder.course.late import in_grace, parse_time
+from autograder.course.results import SubmissionResult
 from autograder.render.grades_csv import fmt
-from autograder.results import SubmissionResult
 
 
 def feedback_md(r: SubmissionResult, title: str = "") -> str:

@@ -10,7 +10,7 @@ import csv
 import io
 from collections.abc import Iterable
 
-from autograder.results import SubmissionResult
+from autograder.course.results import SubmissionResult
 
 LATE_COLUMNS = ("raw_score", "late_penalty", "late_days", "submitted_at")  # after the exercises
 

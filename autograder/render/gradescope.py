@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from autograder.results import ExerciseScore, SubmissionResult, TestResult
+from autograder.course.results import ExerciseScore, SubmissionResult, TestResult
 
 
 def to_gradescope(r: SubmissionResult) -> dict:

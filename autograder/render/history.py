@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from autograder.gradebook import Attempt
+from autograder.records.gradebook import Attempt
 from autograder.render.grades_csv import fmt
 
 COLUMNS = ("#", "recorded (UTC)", "score", "raw", "penalty", "submitted at", "submission", "test hash",

@@ -1,4 +1,4 @@
-"""item_analysis.csv: one row per hidden test, for the instructor (see ``autograder.analysis``)."""
+"""item_analysis.csv: one row per hidden test, for the instructor (see ``autograder.reports.analysis``)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import csv
 import io
 from collections.abc import Iterable
 
-from autograder.analysis import ItemStats
 from autograder.render.grades_csv import fmt
+from autograder.reports.analysis import ItemStats
 
 COLUMNS = ["nodeid", "exercise", "name", "max_score", "students", "passed", "pass_rate",
            "discrimination", "flags"]

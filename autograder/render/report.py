@@ -1,9 +1,9 @@
 """report.html: the class report, one self-contained file (inline CSS, JS and SVG plots; no network).
 
-Only formatting happens here: the numbers come from ``autograder.analysis`` and
-``autograder.similarity``. Every word the reader sees is in ``templates/report.html.j2``, marked for
+Only formatting happens here: the numbers come from ``autograder.reports.analysis`` and
+``autograder.reports.similarity``. Every word the reader sees is in ``templates/report.html.j2``, marked for
 translation with ``_()`` (jinja2's i18n extension with the engine's catalogue of the active language,
-autograder.i18n), plot labels included: the template calls the plot functions with its own words.
+autograder.course.i18n), plot labels included: the template calls the plot functions with its own words.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from autograder import i18n
-from autograder.analysis import ClassStats
-from autograder.similarity import SimilarPair
+from autograder.course import i18n
+from autograder.reports.analysis import ClassStats
+from autograder.reports.similarity import SimilarPair
 
 INK, ACCENT, WARN, MUTED = "#1f2933", "#2563a8", "#b42318", "#9aa5b1"
 
@@ -41,7 +41,7 @@ class ReportInput:
 
 def environment(translations: gettext.NullTranslations | None = None) -> Environment:
     """The template environment; ``translations``: the catalogue chain (default: the active language's,
-    autograder.i18n)."""
+    autograder.course.i18n)."""
     env = Environment(loader=PackageLoader("autograder.render", "templates"), autoescape=True,
                       undefined=StrictUndefined, extensions=["jinja2.ext.i18n"],
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)

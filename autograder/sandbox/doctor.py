@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.sandbox import identity, landlock, namespaces, seccomp
+from autograder.sandbox.worker import identity, landlock, namespaces, seccomp
 
 
 @dataclass(frozen=True)

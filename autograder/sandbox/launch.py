@@ -20,11 +20,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from autograder import protocol
-from autograder.errors import ProtocolError
-from autograder.sandbox import identity
-from autograder.sandbox.isolate import Limits
+from autograder.course.errors import ProtocolError
+from autograder.sandbox import protocol
 from autograder.sandbox.scratch import Scratch
+from autograder.sandbox.worker import identity
+from autograder.sandbox.worker.isolate import Limits
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 CAN_FORK = hasattr(os, "fork") and hasattr(socket, "send_fds") and sys.platform == "linux"
@@ -145,7 +145,7 @@ class SubprocessLauncher:
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         spec["fd"] = theirs.fileno()
         boot = ("import sys; sys.path.insert(0, sys.argv[1]); "
-                "from autograder.sandbox.zygote import worker_main; worker_main(sys.argv[2])")
+                "from autograder.sandbox.worker.zygote import worker_main; worker_main(sys.argv[2])")
         popen = subprocess.Popen(
             [self.python, "-I", "-c", boot, PACKAGE_PARENT, json.dumps(spec)],
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -179,7 +179,7 @@ class ZygoteLauncher:
     def _start(self) -> None:
         self.ctl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         boot = ("import sys; sys.path.insert(0, sys.argv[1]); "
-                "from autograder.sandbox.zygote import zygote_main; zygote_main(int(sys.argv[2]))")
+                "from autograder.sandbox.worker.zygote import zygote_main; zygote_main(int(sys.argv[2]))")
         self.proc = subprocess.Popen(
             [self.python, "-I", "-c", boot, PACKAGE_PARENT, str(theirs.fileno())],
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

@@ -15,7 +15,7 @@ import tempfile
 import weakref
 from pathlib import Path
 
-from autograder.sandbox.identity import Ids
+from autograder.sandbox.worker.identity import Ids
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_FILES = 64

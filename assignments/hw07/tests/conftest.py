@@ -17,9 +17,9 @@ if str(FOLDER) not in sys.path:
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from autograder.assignment import load_assignment  # noqa: E402
-from autograder.plugin import MARKERS, seed_for  # noqa: E402
-from autograder.student import DirectStudent  # noqa: E402
+from autograder.course.assignment import load_assignment  # noqa: E402
+from autograder.testkit.plugin import MARKERS, seed_for  # noqa: E402
+from autograder.sandbox.client import DirectStudent  # noqa: E402
 
 
 def pytest_configure(config):

@@ -7,9 +7,9 @@ Run them with `python -m autograder check` (or plain `pytest tests/`) in the ass
 import numpy as np
 import pytest
 
-from autograder.i18n import N_, _
-from autograder.gradcheck import away_from_kinks, check_backward, random_upstream
-from autograder.testing import expect_array, expect_close, expect_no_warnings, expect_unchanged, fail
+from autograder.course.i18n import N_, _
+from autograder.testkit.gradcheck import away_from_kinks, check_backward, random_upstream
+from autograder.testkit.expect import expect_array, expect_close, expect_no_warnings, expect_unchanged, fail
 
 X = np.array([-2.0, 0.0, 0.5, 3.0])  # small known points; σ(0) = 0.5, σ'(0) = 0.25, tanh'(0) = 1
 X_TEXT = N_("x = [-2, 0, 0.5, 3]")

@@ -7,9 +7,9 @@ Run them with `python -m autograder check` (or plain `pytest tests/`) in the ass
 import numpy as np
 import pytest
 
-from autograder.i18n import N_, _
-from autograder.gradcheck import away_from_ties, check_backward, random_upstream
-from autograder.testing import expect_array, expect_close, expect_tuple, fail
+from autograder.course.i18n import N_, _
+from autograder.testkit.gradcheck import away_from_ties, check_backward, random_upstream
+from autograder.testkit.expect import expect_array, expect_close, expect_tuple, fail
 
 SHAPE = (3, 4)  # not square, so a swapped or transposed gradient cannot pass by accident
 

@@ -7,9 +7,9 @@ Run them with `python -m autograder check` (or plain `pytest tests/`) in the ass
 import numpy as np
 import pytest
 
-from autograder.i18n import _
-from autograder.gradcheck import check_backward, random_upstream
-from autograder.testing import expect_array, expect_close, expect_float, expect_tuple, expect_unchanged, fail
+from autograder.course.i18n import _
+from autograder.testkit.gradcheck import check_backward, random_upstream
+from autograder.testkit.expect import expect_array, expect_close, expect_float, expect_tuple, expect_unchanged, fail
 
 N, C = 4, 3  # a batch of 4 examples, 3 classes: not square, so a transposed result cannot pass
 

@@ -6,8 +6,8 @@ Run them with `python -m autograder check` (or plain `pytest tests/`) in the ass
 import numpy as np
 import pytest
 
-from autograder.i18n import _
-from autograder.testing import expect_array, expect_close, expect_unchanged, fail
+from autograder.course.i18n import _
+from autograder.testkit.expect import expect_array, expect_close, expect_unchanged, fail
 
 pytestmark = [pytest.mark.exercise("sgd_step"), pytest.mark.points(1)]
 

@@ -3,7 +3,7 @@
 A plain module, not a conftest.py: the engine collects with --noconftest, and pytest's rootdir
 insertion puts this folder on sys.path, so tests import it as ``from _helpers import ...``.
 Nothing here is shown to students except the messages of the failures it raises. Those texts are
-translated from this assignment's hidden catalogue (reference/hw07/locale, autograder.i18n): literal
+translated from this assignment's hidden catalogue (reference/hw07/locale, autograder.course.i18n): literal
 texts are written ``_("...")``, texts with values ``_("... {x} ...").format(x=...)``.
 """
 
@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder.errors import StudentCodeError, StudentRaised
-from autograder.i18n import N_, _
-from autograder.gradcheck import compare_gradients, numerical_gradient
-from autograder.testing import (
+from autograder.course.errors import StudentCodeError, StudentRaised
+from autograder.course.i18n import N_, _
+from autograder.testkit.gradcheck import compare_gradients, numerical_gradient
+from autograder.testkit.expect import (
     GradingFailure,
     diagnose,
     expect_close,

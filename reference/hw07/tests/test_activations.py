@@ -22,10 +22,10 @@ from _helpers import (
     wrong,
 )
 
-from autograder.i18n import N_, _
-from autograder.errors import StudentRaised
-from autograder.gradcheck import away_from_kinks, numerical_gradient
-from autograder.testing import expect_gradient, expect_no_warnings, expect_unchanged, fail
+from autograder.course.i18n import N_, _
+from autograder.course.errors import StudentRaised
+from autograder.testkit.gradcheck import away_from_kinks, numerical_gradient
+from autograder.testkit.expect import expect_gradient, expect_no_warnings, expect_unchanged, fail
 
 # Where naive formulas break: exp(−x) overflows for x < −709.78, exp(x) for x > 709.78.
 # The most telling first: the first wrong one is named in the feedback.

@@ -19,9 +19,9 @@ from _helpers import (
     randn,
 )
 
-from autograder.i18n import _
-from autograder.gradcheck import away_from_ties, numerical_gradient, random_upstream
-from autograder.testing import expect_gradient, expect_tuple, expect_unchanged
+from autograder.course.i18n import _
+from autograder.testkit.gradcheck import away_from_ties, numerical_gradient, random_upstream
+from autograder.testkit.expect import expect_gradient, expect_tuple, expect_unchanged
 
 GATE_SHAPES = [pytest.param((), id="0-d"), pytest.param((3, 5), id="2-D"),
                pytest.param((2, 3, 4), id="3-D")]

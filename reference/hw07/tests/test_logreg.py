@@ -16,9 +16,9 @@ from _helpers import (
     randn,
 )
 
-from autograder.i18n import N_, _
-from autograder.gradcheck import numerical_gradient
-from autograder.testing import (
+from autograder.course.i18n import N_, _
+from autograder.testkit.gradcheck import numerical_gradient
+from autograder.testkit.expect import (
     expect_float,
     expect_gradient,
     expect_no_warnings,

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from _helpers import as_values, expect_values, randn
 
-from autograder.i18n import N_, _
-from autograder.testing import expect_unchanged, fail
+from autograder.course.i18n import N_, _
+from autograder.testkit.expect import expect_unchanged, fail
 
 pytestmark = pytest.mark.exercise("sgd_step")
 

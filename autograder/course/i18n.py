@@ -1,0 +1,107 @@
+"""Student-facing text in English or Russian, from GNU gettext catalogues.
+
+Messages are written in English in the sources, marked ``_("...")`` (translated where they are
+composed) or ``N_("...")`` (constants: marked for extraction, translated where they are used), with
+named placeholders filled after translation, so a translator can reorder them::
+
+    fail(_("{what} is wrong on {on}: ...").format(what=what, on=on))
+
+Three catalogues (domain ``<name>.mo`` under ``<folder>/<lang>/LC_MESSAGES/``), looked up in order:
+
+- the hidden tests' one, ``reference/<assignment>/locale`` (domain ``assignment``): their titles,
+  inputs and mistake names, which must not ship to students;
+- the public one, ``assignments/<assignment>/locale`` (domain ``assignment``): the public tests and
+  the assignment's title; it ships in the student bundle;
+- the engine's, ``autograder/locale`` (domain ``autograder``): everything the engine says.
+
+The .po files are kept with Babel (``make translations``: pybabel extract, update, compile); the
+compiled .mo files are committed, so the self-check needs only the standard library's ``gettext``
+(students install numpy and pytest, nothing else), and a test fails when a .mo is stale.
+English is the source language: with ``en`` nothing is looked up and the text is the source's.
+
+The active language is a process-wide setting, chosen per grading process (``--lang``, else the
+assignment's ``lang``, else English) with ``language(...)``.
+"""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+LANGS = ("en", "ru")
+DEFAULT = "en"
+ENGINE_LOCALE = Path(__file__).resolve().parents[1] / "locale"
+ENGINE_DOMAIN = "autograder"
+ASSIGNMENT_DOMAIN = "assignment"  # the public and the hidden catalogue of an assignment
+
+_lang = DEFAULT
+_active: gettext.NullTranslations = gettext.NullTranslations()
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` when it is a supported language; ValueError naming the choices otherwise."""
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r} (choose one of {', '.join(LANGS)})")
+    return lang
+
+
+def mo_file(folder: Path, lang: str, domain: str) -> Path:
+    return Path(folder) / lang / "LC_MESSAGES" / f"{domain}.mo"
+
+
+def catalogues(lang: str, folders: Sequence[Path] = ()) -> list[Path]:
+    """The compiled catalogues for ``lang`` that exist: ``folders`` (assignment catalogues, first
+    wins), then the engine's."""
+    if lang == DEFAULT:
+        return []
+    paths = [mo_file(f, lang, ASSIGNMENT_DOMAIN) for f in folders]
+    paths.append(mo_file(ENGINE_LOCALE, lang, ENGINE_DOMAIN))
+    return [p for p in paths if p.is_file()]
+
+
+def translations(lang: str, folders: Sequence[Path] = ()) -> gettext.NullTranslations:
+    """A fresh chain of the catalogues for ``lang`` (never gettext's shared cache, whose objects
+    would collect each other's fallbacks)."""
+    check_lang(lang)
+    chain: gettext.NullTranslations = gettext.NullTranslations()
+    for path in reversed(catalogues(lang, folders)):
+        with open(path, "rb") as f:
+            t = gettext.GNUTranslations(f)
+        t.add_fallback(chain)
+        chain = t
+    return chain
+
+
+def current() -> str:
+    """The active language."""
+    return _lang
+
+
+@contextmanager
+def language(lang: str, folders: Sequence[Path] = ()) -> Iterator[gettext.NullTranslations]:
+    """Make ``lang`` (with the assignment catalogues in ``folders``) the active language inside the
+    block; the previous one comes back after it."""
+    global _lang, _active
+    saved = _lang, _active
+    _active = translations(lang, folders)
+    _lang = lang
+    try:
+        yield _active
+    finally:
+        _lang, _active = saved
+
+
+def _(message: str) -> str:
+    """``message`` in the active language (itself when it has no translation)."""
+    return _active.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _active.ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Marks a constant for extraction; translate it with ``_`` where it is used."""
+    return message

@@ -1,0 +1,501 @@
+"""Grading a class: N grading processes, each one pytest session over many submissions.
+
+The TA's process vets the submissions, hands them out one at a time, draws the progress bar and
+writes the class files; grading processes (trusted) run the hidden tests; workers (untrusted) run
+student code, reading only the vetted copy under ``OUT/.work/<id>/``.
+
+Nothing is lost, and the same class gives the same files:
+- each student's feedback.md and then results.json are written atomically (temporary file, then
+  rename) as soon as they are known; results.json present means "this student is done";
+- a rerun skips students whose results.json carries the same submission hash (of the vetted files
+  and notes) and assignment hash (assignment.toml, reference, hidden tests, grader version);
+- grades.csv is removed when a run starts and written only when every student has a result, so a
+  killed run never leaves a table that looks complete;
+- a grading process that dies is noticed (its pipe and its exit), its submission is given to a
+  fresh process once more, then recorded as a grader failure (which a rerun grades again);
+- ``execution_time`` is the only field of results.json that differs between two runs;
+- the late policy is applied from each submission's time (``autograder.course.late``): by the grading
+  process before the first write, and again by the TA's process on a rerun, so a changed
+  submission time changes the result without regrading (a changed due date changes
+  assignment.toml, hence the assignment hash: a regrade);
+- every run and each student's result are recorded in the gradebook (``autograder.records.gradebook``) by the
+  TA's process as each results.json appears, so a killed run has recorded what finished.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import multiprocessing as mp
+import os
+import shutil
+import statistics
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from multiprocessing.connection import wait
+from pathlib import Path
+
+from autograder import __version__
+from autograder.course import i18n
+from autograder.course.assignment import Assignment, find_assignment
+from autograder.course.i18n import N_
+from autograder.course.late import apply_late, normalize
+from autograder.course.results import SubmissionResult, exercise_scores
+from autograder.intake.discover import Submission, discover, prepare
+from autograder.render import gradescope
+from autograder.render.feedback import feedback_md
+from autograder.render.grades_csv import grades_csv
+from autograder.testkit.plugin import Job
+from autograder.testkit.session import GraderError, grading_hash, load_reference, run_session
+
+WORK = ".work"  # OUT/.work/<id>/: the vetted copies the workers read; removed after a run
+GRADER_FAILED = N_("the grader failed while grading this submission")  # translated where shown
+ATTEMPTS = 2  # grading processes a submission may see die before it is recorded as a failure
+
+
+@dataclass(frozen=True)
+class ClassResult:
+    results: tuple[SubmissionResult, ...]
+    graded: int  # graded in this run (the rest were unchanged since the last run)
+    skipped: tuple[str, ...]  # entries of the submissions folder that are not submissions
+    seconds: float
+    notes: tuple[str, ...] = ()  # for the TA: unreadable or unmatched submission times
+    gradebook: str = ""  # where this run was recorded
+
+
+def write_atomic(path: Path, text: str, durable: bool = False) -> None:
+    """Readers see the old file or the new one, never a part, even when this process is killed.
+
+    ``durable``: also fsync, so a power cut cannot leave it empty (costs a disk flush per file).
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        if durable:
+            f.flush()
+            os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def save_result(out: Path, r: SubmissionResult, title: str = "") -> None:
+    """feedback.md, then results.json (its presence means: this student is done)."""
+    folder = out / r.student_id
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(folder / "feedback.md", feedback_md(r, title))
+    write_atomic(folder / "results.json", gradescope.dumps(r))
+
+
+def load_result(out: Path, student_id: str) -> SubmissionResult | None:
+    try:
+        doc = json.loads((out / student_id / "results.json").read_text(encoding="utf-8"))
+        return gradescope.from_gradescope(doc)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def is_current(r: SubmissionResult | None, sub: Submission, ahash: str) -> bool:
+    """``r`` is this submission's result under these tests (a grader failure never is)."""
+    return (r is not None and r.student_id == sub.student_id and bool(r.submission_hash)
+            and r.submission_hash == sub.hash and r.assignment_hash == ahash)
+
+
+def error_result(a: Assignment, sub: Submission, why: str, ahash: str,
+                 final: bool = True) -> SubmissionResult:
+    """A result without tests. ``final=False``: the grader's fault, so no hash: a rerun regrades."""
+    return apply_late(SubmissionResult(
+        student_id=sub.student_id, assignment=a.name, tests=(),
+        exercises=exercise_scores((), [(e.id, e.core) for e in a.exercises]), notes=sub.notes,
+        submission_hash=sub.hash if final else "", assignment_hash=ahash, error=why, lang=i18n.current()),
+        a.late, sub.submitted_at)
+
+
+def with_times(subs: list[Submission], times: Mapping[str, str], a: Assignment
+               ) -> tuple[list[Submission], list[str]]:
+    """``subs`` with their submission times (``times``, from the TA, wins) in ISO 8601; lines for the TA."""
+    out, notes = [], []
+    for s in subs:
+        text = times.get(s.student_id, s.submitted_at)
+        try:
+            text = normalize(text, a.late)
+        except ValueError:
+            notes.append(f"{s.student_id}: the submission time {text!r} cannot be read; counted as on time")
+            text = ""
+        out.append(replace(s, submitted_at=text))
+    stray = sorted(set(times) - {s.student_id for s in subs})
+    if stray:
+        notes.append(f"submission times given for {len(stray)} student(s) without a submission: "
+                     f"{', '.join(stray[:10])}{' ...' if len(stray) > 10 else ''}")
+    return out, notes
+
+
+def _grading_process(course_root: str, name: str, out: str, conn, log: str, lang: str = "en") -> None:
+    """A grading process: one pytest session over the submissions the parent sends on ``conn``, with
+    feedback composed in ``lang``.
+
+    Its stderr (pytest's reports on broken hidden tests, anything a crash prints) goes to ``log``,
+    not to the TA's terminal; a fatal error names that file.
+    """
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
+    from autograder.sandbox.client import WorkerStudent
+    from autograder.sandbox.launch import default_launcher
+
+    launcher = None
+    try:
+        a, secrets = find_assignment(Path(course_root), name)
+        ref = load_reference(secrets.reference)
+        ahash = grading_hash(a, secrets, lang)
+        launcher = default_launcher()
+        files = a.files_map()
+        file_of = {fn: f for f, fns in files.items() for fn in fns}
+        started: dict[str, tuple[float, Submission]] = {}
+
+        def jobs():
+            while True:
+                try:
+                    sub = conn.recv()
+                except (EOFError, OSError):
+                    return  # the TA's process is gone
+                if sub is None:
+                    return
+                started[sub.student_id] = (time.monotonic(), sub)
+                yield Job(sub.student_id, lambda sub=sub: WorkerStudent(
+                    lambda: launcher.spawn(sub.folder, files), a.call_timeout, uses=a.uses_of,
+                    oracle_module=ref, file_of=file_of), sub.notes, sub.hash)
+
+        def on_result(r: SubmissionResult) -> None:
+            t, sub = started.pop(r.student_id)
+            r = replace(r, execution_time=time.monotonic() - t, error=sub.error)
+            r = apply_late(r, a.late, sub.submitted_at)
+            save_result(Path(out), r, a.title)
+            conn.send(("done", r.student_id))
+
+        with i18n.language(lang, (secrets.locale, a.locale)):
+            run_session(secrets.hidden_tests, a, jobs(), on_result, ref, ahash)
+    except Exception as exc:  # noqa: BLE001 - reported to the TA's process as one line
+        with contextlib.suppress(OSError):
+            why = str(exc) if isinstance(exc, GraderError) else f"{type(exc).__name__}: {exc}"
+            conn.send(("fatal", f"{why}; details in {log}"))
+    finally:
+        if launcher is not None:
+            launcher.close()
+
+
+def _lock(f, out: Path) -> None:
+    """Hold OUT/.lock for the run: two graders writing into one OUT would mix their results."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        return
+    try:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        raise GraderError(f"another autograder grade is writing into {out}") from None
+
+
+def grade_class(submissions: Path, course_root: Path, name: str, out: Path, jobs: int = 1,
+                progress: bool = True, db: str | None = None,
+                submitted_at: Mapping[str, str] | None = None, lang: str | None = None) -> ClassResult:
+    """Grade every submission under ``submissions`` into ``out``; returns all results.
+
+    ``lang``: the language of the feedback, notes and report ("en" or "ru"; default: the
+    assignment's ``lang``); it is part of the assignment hash, so another language regrades.
+    """
+    a, secrets = find_assignment(course_root, name)
+    lang = i18n.check_lang(lang or a.lang)
+    with i18n.language(lang, (secrets.locale, a.locale)):
+        return _grade_class(submissions, course_root, name, out, jobs, progress, db, submitted_at, lang)
+
+
+def _grade_class(submissions: Path, course_root: Path, name: str, out: Path, jobs: int,
+                 progress: bool, db: str | None, submitted_at: Mapping[str, str] | None,
+                 lang: str) -> ClassResult:
+    """``grade_class`` with ``lang`` active.
+
+    ``db``: the gradebook (SQLAlchemy URL, SQLite file or folder; default ``out/.gradebook.sqlite``).
+    ``submitted_at``: student id -> submission time from the TA; wins over ``Submission.submitted_at``.
+    Raises AssignmentError (unknown assignment), GraderError (the tests cannot run, ``out`` or the
+    gradebook cannot be written) or OSError (``submissions`` cannot be listed); nothing a student did raises.
+    """
+    from autograder.records.gradebook import GradebookError  # sqlalchemy: only in the TA's process
+
+    t0 = time.monotonic()
+    out = Path(out)
+    a, secrets = find_assignment(course_root, name)
+    ahash = grading_hash(a, secrets, lang)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        lock = open(out / ".lock", "a")  # held until the run ends
+    except OSError as exc:
+        raise GraderError(f"cannot write results into {out}: {exc.strerror or exc}") from None
+    with lock:
+        _lock(lock, out)
+        subs, skipped = discover(submissions, a)
+        subs, notes = with_times(subs, submitted_at or {}, a)
+        (out / "grades.csv").unlink(missing_ok=True)
+        for stale in [*out.glob("*/.*.tmp"), *out.glob(".*.tmp")]:
+            stale.unlink(missing_ok=True)
+        todo = [s for s in subs if not is_current(load_result(out, s.student_id), s, ahash)]
+        work = out / WORK
+        shutil.rmtree(work, ignore_errors=True)
+        # A submission with an error is graded as an empty one: every test is listed with its
+        # points, the error heads the feedback.
+        to_grade = [prepare(sub, work) for sub in todo]
+        gb, run = _open_gradebook(db, out, a, ahash, {
+            "jobs": jobs, "submissions": str(Path(submissions).resolve()),
+            "submission_times_from_ta": len(submitted_at or {}), "late": _policy_doc(a), "lang": lang})
+
+        def record(sid: str) -> None:
+            r = load_result(out, sid)
+            if r is not None:
+                gb.record(run, r)
+
+        try:
+            if to_grade:
+                _run_processes(to_grade, course_root, a, out, max(1, min(jobs, len(to_grade))),
+                               progress, ahash, on_done=record)
+            results = []
+            for sub in subs:
+                r = load_result(out, sub.student_id)
+                if not (is_current(r, sub, ahash) or (r is not None and r.error == GRADER_FAILED)):
+                    r = error_result(a, sub, GRADER_FAILED, ahash, final=False)
+                    save_result(out, r, a.title)
+                elif (late := apply_late(r, a.late, sub.submitted_at)) != r:
+                    r = late  # its submission time changed since it was graded: no need to regrade
+                    save_result(out, r, a.title)
+                results.append(r)
+            gb.record_many(run, results)
+            write_class_files(out, results, a)
+            gb.finish_run(run)
+        except GradebookError as exc:
+            raise GraderError(f"gradebook: {exc}; finished results are kept (a rerun records them)") from None
+        finally:
+            gb.close()
+        from autograder.reports.class_report import (
+            write_class_report,  # jinja2, matplotlib: the TA's process only
+        )
+
+        write_class_report(out, results, a, {s.student_id: s.files for s in subs}, course_root)
+        shutil.rmtree(work, ignore_errors=True)
+    return ClassResult(tuple(results), len(todo), tuple(skipped), time.monotonic() - t0, tuple(notes),
+                       f"{gb.where} (run {run})")
+
+
+def write_class_files(out: Path, results: list[SubmissionResult], a: Assignment) -> None:
+    """The class files of ``out`` from all students' results (``autograder report`` calls this too)."""
+    write_atomic(out / "grades.csv", grades_csv(results, [e.id for e in a.exercises]), durable=True)
+
+
+def rebuild_class_files(out: Path, course_root: Path, db: str | None = None, assignment: str | None = None,
+                        lang: str | None = None) -> tuple[Assignment, list[SubmissionResult], str]:
+    """``autograder report``: rewrite ``out``'s class files (grades.csv, report.html, item_analysis.csv)
+    from the gradebook, without grading.
+
+    Each student's latest result recorded for ``out`` (``Gradebook.latest``); returns the assignment,
+    the results and where the gradebook is. Raises GraderError (no gradebook, nothing recorded for
+    ``out``, ``out`` busy) or AssignmentError.
+    """
+    from autograder.course.assignment import load_assignment
+    from autograder.records.gradebook import Gradebook, GradebookError, db_url
+
+    out = Path(out)
+    if not out.is_dir():
+        raise GraderError(f"{out} is not a results folder")
+    try:
+        with Gradebook(db_url(db, out), create=False) as gb:
+            name, results = gb.latest(out, assignment)
+            where = gb.where
+    except GradebookError as exc:
+        raise GraderError(f"gradebook: {exc}") from None
+    a = load_assignment(Path(course_root) / "assignments" / name)
+    try:
+        lock = open(out / ".lock", "a")
+    except OSError as exc:
+        raise GraderError(f"cannot write into {out}: {exc.strerror or exc}") from None
+    with lock:
+        _lock(lock, out)
+        write_class_files(out, results, a)
+        from autograder.reports.class_report import write_class_report  # as grade_class calls it
+
+        # The gradebook keeps results, not the submitted files: the similarity section says so.
+        locales = (Path(course_root) / "reference" / a.name / "locale", a.locale)
+        with i18n.language(i18n.check_lang(lang or a.lang), locales):
+            write_class_report(out, results, a, None, course_root)
+    return a, results, where
+
+
+def _policy_doc(a: Assignment) -> dict | None:
+    p = a.late
+    return None if p is None else {"due": p.due.isoformat(), "grace_minutes": p.grace.total_seconds() / 60,
+                                   "penalty_per_day": p.penalty_per_day, "max_penalty": p.max_penalty}
+
+
+def _open_gradebook(db: str | None, out: Path, a: Assignment, ahash: str, options: dict):
+    """The gradebook and this run's id in it; GraderError when it cannot be opened."""
+    from autograder.records.gradebook import Gradebook, GradebookError, db_url
+
+    try:
+        gb = Gradebook(db_url(db, out))
+    except GradebookError as exc:
+        raise GraderError(f"gradebook: {exc}") from None
+    try:
+        return gb, gb.start_run(a.name, ahash, out, options, __version__)
+    except GradebookError as exc:
+        gb.close()
+        raise GraderError(f"gradebook: {exc}") from None
+
+
+@dataclass
+class _Slot:
+    proc: mp.Process
+    conn: object  # multiprocessing.connection.Connection
+    sid: str | None = None  # the submission it is grading
+    stopping: bool = False  # told there is no more work
+
+
+def _run_processes(todo: list[Submission], course_root: Path, a: Assignment, out: Path,
+                   jobs: int, progress: bool, ahash: str,
+                   on_done: Callable[[str], None] = lambda sid: None) -> None:
+    """Hand ``todo`` to ``jobs`` grading processes, one submission at a time; survive their deaths.
+
+    ``on_done(student_id)`` is called once each student's results.json is final."""
+    from tqdm import tqdm
+
+    ctx = mp.get_context("spawn")
+    pending = deque(todo)
+    by_id = {s.student_id: s for s in todo}
+    attempts: Counter[str] = Counter()
+    done: set[str] = set()
+    slots: list[_Slot] = []
+    deaths_in_a_row, max_deaths = 0, 2 * jobs + 3
+    numbers = itertools.count(1)
+    bar = tqdm(total=len(todo), unit="sub", disable=not progress, desc=f"grading {a.name}")
+
+    def feed(slot: _Slot) -> None:
+        slot.sid = None
+        if pending:
+            sub = pending.popleft()
+            attempts[sub.student_id] += 1
+            slot.sid = sub.student_id
+        else:
+            sub, slot.stopping = None, True
+        with contextlib.suppress(OSError):  # a dead process is noticed by its exit
+            slot.conn.send(sub)
+
+    def start() -> None:
+        mine, theirs = ctx.Pipe()
+        log = out.resolve() / WORK / f"grading-{next(numbers)}.log"
+        p = ctx.Process(target=_grading_process, daemon=True,
+                        args=(str(course_root.resolve()), a.name, str(out.resolve()), theirs, str(log),
+                              i18n.current()))
+        p.start()
+        theirs.close()
+        slot = _Slot(p, mine)
+        slots.append(slot)
+        feed(slot)
+
+    def finish(sid: str) -> None:
+        if sid not in done:
+            done.add(sid)
+            bar.update(1)
+            on_done(sid)
+
+    def drain(slot: _Slot) -> None:
+        nonlocal deaths_in_a_row
+        try:
+            while slot.conn.poll():
+                kind, text = slot.conn.recv()
+                if kind == "fatal":
+                    raise GraderError(text)
+                if kind == "done":
+                    finish(text)
+                    deaths_in_a_row = 0
+                    if slot.sid == text:
+                        feed(slot)
+        except (EOFError, OSError):
+            pass  # the process is dying; its exit is handled below
+
+    def buried(slot: _Slot) -> None:
+        """A grading process ended: fine when it was told to stop; else retry or record its work."""
+        nonlocal deaths_in_a_row
+        slots.remove(slot)
+        slot.conn.close()
+        sid = slot.sid
+        if sid is None or sid in done:
+            return
+        deaths_in_a_row += 1
+        if is_current(load_result(out, sid), by_id[sid], ahash):
+            finish(sid)  # it finished, and died before saying so
+        elif attempts[sid] < ATTEMPTS:
+            pending.appendleft(by_id[sid])
+        else:
+            save_result(out, error_result(a, by_id[sid], GRADER_FAILED, ahash, final=False), a.title)
+            finish(sid)
+        if deaths_in_a_row > max_deaths:
+            raise GraderError(f"the grading processes keep dying (the last one with exit code "
+                              f"{slot.proc.exitcode}; see {out / WORK}/grading-*.log); finished "
+                              f"results are kept")
+
+    try:
+        for _ in range(jobs):
+            start()
+        while len(done) < len(todo) and (slots or pending):
+            wait([s.conn for s in slots] + [s.proc.sentinel for s in slots], timeout=1.0)
+            for slot in list(slots):
+                drain(slot)
+                if slot.proc.exitcode is not None:
+                    drain(slot)
+                    buried(slot)
+            while pending and sum(not s.stopping for s in slots) < jobs:
+                start()
+    finally:
+        bar.close()
+        for slot in slots:
+            if not slot.stopping:
+                slot.proc.kill()
+        for slot in slots:
+            slot.proc.join(timeout=10)
+            if slot.proc.exitcode is None:
+                slot.proc.kill()
+                slot.proc.join()
+
+
+def class_summary(cr: ClassResult, a: Assignment) -> str:
+    """A few lines for the TA's terminal."""
+    scores = [r.score for r in cr.results]
+    lines = [f"{len(cr.results)} submissions ({cr.graded} graded now) in {cr.seconds:.1f} s"]
+    if scores:
+        mx = cr.results[0].max_score
+        lines.append(f"score: mean {statistics.fmean(scores):.1f}, median "
+                     f"{statistics.median(scores):g}, min {min(scores):g}, max {max(scores):g}"
+                     f" (of {mx:g})")
+        for e in a.exercises:
+            got = [x.score for r in cr.results for x in r.exercises if x.id == e.id]
+            full = [x.score == x.max_score for r in cr.results for x in r.exercises if x.id == e.id]
+            lines.append(f"  {e.id:<26} mean {statistics.fmean(got):5.2f}  full marks "
+                         f"{sum(full)}/{len(full)}")
+    lines += [f"could not grade {r.student_id}: {r.error}" for r in cr.results if r.error]
+    if a.late is not None:
+        lines += late_summary(cr.results)
+    lines += list(cr.notes)
+    lines += [f"skipped: {s}" for s in cr.skipped]
+    return "\n".join(lines)
+
+
+def late_summary(results: tuple[SubmissionResult, ...]) -> list[str]:
+    """Late submissions and the penalties taken; students whose submission time is unknown."""
+    lines = []
+    late = [r for r in results if r.late_days]
+    if late:
+        taken = ", ".join(f"{r.student_id} ({r.late_days} d, -{r.late_penalty:g})" for r in late[:10])
+        lines.append(f"late: {len(late)} submission(s), {sum(r.late_penalty for r in late):g} points taken "
+                     f"off in all: {taken}{' ...' if len(late) > 10 else ''}")
+    unknown = [r.student_id for r in results if not r.submitted_at]
+    if unknown:
+        lines.append(f"submission time unknown for {len(unknown)} student(s), counted as on time: "
+                     f"{', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}")
+    return lines

@@ -1,0 +1,57 @@
+"""The class files for humans: ``OUT/report.html`` and ``OUT/item_analysis.csv``.
+
+Statistics come from ``analysis``, similar pairs from ``similarity`` (on the vetted files the grader
+read, compared against the stubs and, when the course has it, the solution), formatting from
+``render.report`` and ``render.item_analysis_csv``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from autograder.course import i18n
+from autograder.course.assignment import Assignment
+from autograder.course.i18n import _
+from autograder.course.results import SubmissionResult
+from autograder.grading.batch import write_atomic
+from autograder.render.item_analysis_csv import item_analysis_csv
+from autograder.render.report import ReportInput, report_html
+from autograder.reports import similarity
+from autograder.reports.analysis import NEGATIVE_DISCRIMINATION, class_stats
+
+REPORT, ITEMS = "report.html", "item_analysis.csv"
+
+
+def baseline(a: Assignment, course_root: Path | None) -> list[dict[str, bytes]]:
+    """The stubs, and the solution when ``course_root/solutions/<name>/`` exists (its markers are
+    comments, which the comparison ignores)."""
+    folders = [a.folder] + ([Path(course_root) / "solutions" / a.name] if course_root is not None else [])
+    out = []
+    for folder in folders:
+        files = {f: (folder / f).read_bytes() for f in a.files if (folder / f).is_file()}
+        if files:
+            out.append(files)
+    return out
+
+
+def write_class_report(out: Path, results: Sequence[SubmissionResult], a: Assignment,
+                       files: Mapping[str, Sequence[tuple[str, bytes]]] | None = None,
+                       course_root: Path | None = None) -> tuple[Path, Path]:
+    """Write report.html (in the active language) and item_analysis.csv into ``out``; ``files``: student
+    id -> the vetted (name, content) pairs of the submission (None: the similarity section says it was
+    not computed)."""
+    out = Path(out)
+    # A result's error is a fixed English phrase (grading.GRADER_FAILED, unpack's): shown translated.
+    stats = class_stats([replace(r, error=_(r.error)) if r.error else r for r in results])
+    pairs = None
+    if files is not None:
+        subs = {sid: {name: data for name, data in fs if name in a.files} for sid, fs in files.items()}
+        pairs = similarity.similar_pairs({sid: fs for sid, fs in subs.items() if fs},
+                                         baseline(a, course_root))
+    html = report_html(ReportInput(_(a.title), stats, pairs, NEGATIVE_DISCRIMINATION, similarity.THRESHOLD,
+                                   similarity.K, i18n.current()))
+    write_atomic(out / ITEMS, item_analysis_csv(stats.items))
+    write_atomic(out / REPORT, html)
+    return out / REPORT, out / ITEMS

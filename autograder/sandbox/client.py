@@ -1,0 +1,236 @@
+"""The submission as tests see it: ``student.softmax(z)`` looks like a call and is a request.
+
+``WorkerStudent`` forwards every call to an isolated worker process (the grading path).
+``DirectStudent`` calls the code in this process: for students running plain ``pytest`` on their own
+code, and for the benchmark's in-process floor. It is never used to decide a grade.
+Both give the same answers: values, the arguments as they are after the call (to see in-place
+updates and mutation), floating-point warnings, and printed output.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograder.course import errors
+from autograder.course.i18n import _
+from autograder.sandbox.worker.calls import (
+    CallFailed,
+    StudentModules,
+    deep_copy_args,
+    run_call,
+    worker_message,
+)
+
+
+@dataclass(frozen=True)
+class Call:
+    """What one call into the submission produced."""
+
+    value: Any
+    args_after: tuple  # the positional arguments as they are after the call
+    kwargs_after: dict = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()  # "RuntimeWarning: overflow encountered in exp", ...
+    output: str = ""  # what the function printed (capped)
+
+
+class Student:
+    """Base: attribute access gives a callable that returns the value of the call."""
+
+    layers: tuple[str, ...] = ()  # isolation layers around the code (none in-process)
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Call:
+        raise NotImplementedError
+
+    def many(self, name: str, batch: Sequence[tuple]) -> list:
+        """``[name(*args) for args in batch]`` in one round trip."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Callable:
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def forward(*args, **kwargs):
+            return self.call(name, *args, **kwargs).value
+
+        forward.__name__ = name
+        return forward
+
+
+_LOCATION = re.compile(r"(.+), line (\d+)")
+
+
+def _location(text: str) -> str:
+    """'gates.py, line 12' from the worker, in the active language."""
+    m = _LOCATION.fullmatch(text)
+    return _("{file}, line {line}").format(file=m[1], line=m[2]) if m else text
+
+
+def to_error(function: str, report: dict) -> errors.StudentCodeError:
+    """Turn a worker's failure report (plain strings) into the matching exception, in the active language
+    (the worker's own sentences are translated from their ``msgid`` and ``args``: sandbox.calls)."""
+    kind = report.get("kind")
+    msg, where = worker_message(report), _location(report.get("location", ""))
+    if kind == "raised":
+        return errors.StudentRaised(function, report.get("type", "Exception"), msg, where)
+    if kind == "import":
+        error = report.get("type", "Error")
+        text = (_("{function} could not be loaded: importing {file} failed with {error}: {message}.") if msg
+                else _("{function} could not be loaded: importing {file} failed with {error}."))
+        return errors.StudentImportError(function, text.format(function=function, file=where, error=error,
+                                                               message=msg))
+    if kind == "missing-file":
+        return errors.MissingFile(function, _("{function} could not be graded: {why}.").format(
+            function=function, why=msg))
+    if kind == "missing-function":
+        return errors.MissingFunction(function, _("{function} could not be graded: {why}.").format(
+            function=function, why=msg))
+    if kind == "bad-result":
+        text = _("{function} returned something that is not numbers: {why}.")
+        return errors.BadResult(function, text.format(function=function, why=msg))
+    return errors.StudentCodeError(function, _("{function} failed: {why}.").format(function=function,
+                                                                                   why=msg or kind))
+
+
+class DirectStudent(Student):
+    """Calls the student's code in this process (no isolation: never for grading)."""
+
+    def __init__(self, folder: Path, files: dict[str, list[str]],
+                 oracle_module: Any = None, uses: Callable[[str], Sequence[str]] = lambda n: ()):
+        for f in files:
+            sys.modules.pop(Path(f).stem, None)
+        self.modules = StudentModules(Path(folder), files)
+        self.oracle_module = oracle_module
+        self.uses = uses
+
+    def _oracle(self, name, args, kwargs):
+        args, kwargs = deep_copy_args(args, kwargs)
+        value = getattr(self.oracle_module, name)(*args, **kwargs)
+        return {"value": value, "args_after": args, "kwargs_after": kwargs}
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Call:
+        args, kwargs = deep_copy_args(args, kwargs)
+        oracles = list(self.uses(name)) if self.oracle_module is not None else []
+        try:
+            r = run_call(self.modules, name, args, kwargs, oracles, self._oracle)
+        except CallFailed as exc:
+            raise to_error(name, exc.report) from None
+        return Call(r["value"], r["args_after"], r["kwargs_after"], tuple(r["warnings"]), r["output"])
+
+    def many(self, name: str, batch: Sequence[tuple]) -> list:
+        return [self.call(name, *args).value for args in batch]
+
+    def close(self) -> None:
+        folder = str(self.modules.folder)
+        if folder in sys.path:
+            sys.path.remove(folder)
+        for f in self.modules.file_of.values():
+            sys.modules.pop(Path(f).stem, None)
+
+
+class WorkerStudent(Student):
+    """Forwards calls to a worker process; the grading process never runs student code.
+
+    A worker that misses its deadline or dies is killed; the function that did it is remembered
+    and fails at once in later tests (so one endless loop costs one timeout, not one per test),
+    and the next call to another function gets a fresh worker.
+    """
+
+    def __init__(self, launch: Callable[[], Any], timeout: float,
+                 uses: Callable[[str], Sequence[str]] = lambda n: (),
+                 oracle_module: Any = None, file_of: dict[str, str] | None = None):
+        self._launch = launch
+        self.timeout = timeout
+        self.uses = uses
+        self.oracle_module = oracle_module
+        self.file_of = file_of or {}
+        self.worker = None
+        # what failed for good: a function name or "file:<name>" -> the error for a given function
+        self.broken: dict[str, Callable[[str], errors.StudentCodeError]] = {}
+        self.events: list[str] = []  # what happened to workers, for the TA's log
+        self.layers: tuple[str, ...] = ()
+
+    def _oracle(self, name: str, args: tuple, kwargs: dict) -> dict:
+        if self.oracle_module is None or name not in self._allowed_oracles:
+            raise errors.ProtocolError(_("it called {name}, which it may not use here").format(name=name))
+        try:
+            value = getattr(self.oracle_module, name)(*args, **kwargs)
+        except Exception as exc:  # the student passed arguments the correct function rejects
+            raise errors.ProtocolError(
+                _("it called {name} with arguments that {name} does not accept ({error}: {message})").format(
+                    name=name, error=type(exc).__name__, message=str(exc)[:150])) from None
+        return {"value": value, "args_after": args, "kwargs_after": kwargs}
+
+    def _request(self, name: str, op: str, values: dict) -> tuple[dict, dict]:
+        filename = self.file_of.get(name, "")
+        for key in (name, "file:" + filename):
+            if key in self.broken:
+                raise self.broken[key](name)  # a fresh exception: no traceback that grows per raise
+        if self.worker is None or not self.worker.alive:
+            self.worker = self._launch()
+            self.layers = self.worker.layers
+        if filename and filename not in self.worker.loaded:
+            # Import the file on its own deadline, so a file that hangs or fails at import
+            # is blamed (once) for every function in it.
+            header, _values = self._exchange("file:" + filename, name, {"op": "load", "file": filename}, {})
+            if not header.get("ok"):
+                report = header.get("error") or {}
+                if report.get("kind") in ("import", "missing-file"):
+                    self.broken["file:" + filename] = lambda fn, report=report: to_error(fn, report)
+                raise to_error(name, report)
+            self.worker.loaded.add(filename)
+        oracles = [u for u in self.uses(name) if u != name] if self.oracle_module else []
+        self._allowed_oracles = set(oracles)
+        return self._exchange(name, name, {"op": op, "func": name, "oracles": oracles}, values)
+
+    def _exchange(self, key: str, name: str, header: dict, values: dict) -> tuple[dict, dict]:
+        deadline = time.monotonic() + self.timeout
+        try:
+            return self.worker.request(header, values, deadline, self._oracle)
+        except TimeoutError:
+            self.worker.kill()
+            what = _("importing {file}").format(file=key[5:]) if key.startswith("file:") else name
+            err = errors.StudentTimeout(
+                name, _("{what} did not finish within {seconds} s (an endless loop, or far too slow); it was "
+                        "stopped and not run again.").format(what=what, seconds=f"{self.timeout:g}")
+            )
+        except (EOFError, OSError, errors.ProtocolError) as exc:
+            self.worker.kill()
+            why = str(exc) if isinstance(exc, errors.ProtocolError) else _(
+                "the process running it ended abruptly (os._exit, a crash, or over the memory limit)")
+            err = errors.StudentCrashed(name, _("{function} could not be graded: {why}; it was not run "
+                                                "again.").format(function=name, why=why))
+        self.events.append(f"{key}: {err.kind}")
+        self.broken[key] = lambda fn, err=err: type(err)(fn, err.summary)
+        raise err
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Call:
+        header, values = self._request(name, "call", {"args": tuple(args), "kwargs": dict(kwargs)})
+        if not header.get("ok"):
+            raise to_error(name, header.get("error") or {})
+        return Call(values.get("value"), tuple(values.get("args_after", ())),
+                    dict(values.get("kwargs_after", {})), tuple(header.get("warnings", ())),
+                    str(header.get("output", "")))
+
+    def many(self, name: str, batch: Sequence[tuple]) -> list:
+        header, values = self._request(name, "many", {"batch": [tuple(a) for a in batch]})
+        if not header.get("ok"):
+            raise to_error(name, header.get("error") or {})
+        value = values.get("value")
+        if type(value) is not list or len(value) != len(batch):
+            text = _("{function}: the worker answered a batch of the wrong size.")
+            raise errors.BadResult(name, text.format(function=name))
+        return value
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.kill()
+            self.worker = None
