@@ -24,21 +24,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.author.stubs import BEGIN_MARKER, END_MARKER  # noqa: E402
+from autograder.author.markers import solution_files  # noqa: E402
 from autograder.course.assignment import find_assignment  # noqa: E402
-
-
-def solution_files(name: str) -> dict[str, str]:
-    out = {}
-    for p in sorted((ROOT / "solutions" / name).glob("*.py")):
-        lines = p.read_text(encoding="utf-8").splitlines(keepends=True)
-        out[p.name] = "".join(ln for ln in lines if ln.strip() not in (BEGIN_MARKER, END_MARKER))
-    return out
 
 
 def make_class(dest: Path, n: int, name: str) -> None:
     """n students: copies of the solution and of the mutant cases, in turn."""
-    variants = [solution_files(name)]
+    variants = [solution_files(ROOT / "solutions" / name)]
     cases = ROOT / "tests" / "submissions"
     for case in sorted(p for p in cases.iterdir() if p.is_dir()) if cases.is_dir() else []:
         files = {p.name: p.read_text(encoding="utf-8") for p in case.glob("*.py")}
@@ -154,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         a, _ = find_assignment(ROOT, name)
         student = tmp / "student"
         shutil.copytree(a.folder, student)
-        for fname, text in solution_files(name).items():
+        for fname, text in solution_files(ROOT / "solutions" / name).items():
             (student / fname).write_text(text, encoding="utf-8")
         check = command_time([sys.executable, "-m", "autograder", "check", str(student)], cwd=student)
         print(f"autograder check (complete submission): {check * 1000:.0f} ms wall, "

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.author.stubs import build_assignment, stale_stubs, strip_solution
+from autograder.author.markers import strip_solution
+from autograder.author.stubs import build_assignment, stale_stubs
 
 REPO = Path(__file__).resolve().parents[1]
 B = "### BEGIN " + "SOLUTION"  # in pieces, so a grep for markers finds only solutions/

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.author.stubs import BEGIN_MARKER, END_MARKER
+from autograder.author.markers import without_markers
 from autograder.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -54,8 +54,7 @@ def course(tmp_path_factory) -> Path:
             for c in nb.cells:
                 meta = c.metadata.get("nbgrader", {})
                 if meta.get("solution"):
-                    c.source = "".join(ln for ln in solution[meta["grade_id"]].splitlines(True)
-                                       if ln.strip() not in (BEGIN_MARKER, END_MARKER))
+                    c.source = without_markers(solution[meta["grade_id"]])
         folder = root / "submitted" / student / "hw07"
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / "hw07.ipynb")

@@ -10,8 +10,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from autograder.author.markers import SELF_CHECK_TAG
 from autograder.intake.notebook import (
-    SELF_CHECK_TAG,
     NotebookError,
     implemented,
     notebook_code,

@@ -13,11 +13,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.author.markers import SELF_CHECK_TAG
 from autograder.author.notebook import plan, student_notebook
 from autograder.author.release import release
 from autograder.author.stubs import build_assignment, stale_stubs
 from autograder.cli import main
-from autograder.intake.notebook import SELF_CHECK_TAG
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions" / "hw07"

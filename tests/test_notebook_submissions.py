@@ -15,8 +15,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
+from autograder.author.markers import solution_files, without_markers
 from autograder.author.notebook import plan, student_notebook
-from autograder.author.stubs import BEGIN_MARKER, END_MARKER
 from autograder.course.assignment import load_assignment
 from autograder.grading.batch import grade_class
 from autograder.intake.discover import discover
@@ -30,15 +30,7 @@ SOLVED_NB = student_notebook(plan(REPO / "solutions" / "hw07", REPO / "assignmen
                              "solution").encode()
 
 
-def solution_files() -> dict[str, str]:
-    out = {}
-    for name in FILES:
-        lines = (REPO / "solutions" / "hw07" / name).read_text(encoding="utf-8").splitlines(True)
-        out[name] = "".join(ln for ln in lines if ln.strip() not in (BEGIN_MARKER, END_MARKER))
-    return out
-
-
-SOL = solution_files()
+SOL = solution_files(REPO / "solutions" / "hw07")
 
 
 def put(path: Path, files: dict[str, str | bytes]) -> Path:
@@ -168,8 +160,7 @@ def nbgrader_variant(tmp_path: Path) -> bytes:
 
     nb = nbformat.reads(source_notebook(REPO, "hw07"), as_version=4)
     for cell in nb.cells:
-        cell.source = "".join(ln for ln in cell.source.splitlines(True)
-                              if ln.strip() not in (BEGIN_MARKER, END_MARKER))
+        cell.source = without_markers(cell.source)
     return nbformat.writes(nb).encode()
 
 

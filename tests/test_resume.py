@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.author.stubs import BEGIN_MARKER, END_MARKER
+from autograder.author.markers import solution_files
 from autograder.cli import main
 from autograder.grading.batch import GRADER_FAILED, grade_class
 
@@ -63,11 +63,7 @@ def test_sgd_step(student, rng):
 
 
 def solution() -> dict[str, str]:
-    out = {}
-    for p in sorted((REPO / "solutions" / "hw07").glob("*.py")):
-        lines = p.read_text(encoding="utf-8").splitlines(True)
-        out[p.name] = "".join(ln for ln in lines if ln.strip() not in (BEGIN_MARKER, END_MARKER))
-    return out
+    return solution_files(REPO / "solutions" / "hw07")
 
 
 SOL = solution()

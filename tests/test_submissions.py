@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.author.stubs import BEGIN_MARKER, END_MARKER
+from autograder.author.markers import solution_files
 from autograder.cli import main
 from autograder.course.assignment import load_assignment
 from autograder.intake.discover import discover, prepare
@@ -52,11 +52,7 @@ def test_sgd_step(student, rng):
 
 
 def solution() -> dict[str, str]:
-    out = {}
-    for name in FILES:
-        lines = (REPO / "solutions" / "hw07" / name).read_text(encoding="utf-8").splitlines(True)
-        out[name] = "".join(ln for ln in lines if ln.strip() not in (BEGIN_MARKER, END_MARKER))
-    return out
+    return solution_files(REPO / "solutions" / "hw07")
 
 
 SOL = solution()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from autograder.author.stubs import BEGIN_MARKER, END_MARKER
+from autograder.author.markers import solution_files
 
 REPO = Path(__file__).resolve().parents[1]
 HIDDEN = '''
@@ -43,11 +43,7 @@ max_penalty = 0.3
 
 
 def solution() -> dict[str, str]:
-    out = {}
-    for p in sorted((REPO / "solutions" / "hw07").glob("*.py")):
-        lines = p.read_text(encoding="utf-8").splitlines(True)
-        out[p.name] = "".join(ln for ln in lines if ln.strip() not in (BEGIN_MARKER, END_MARKER))
-    return out
+    return solution_files(REPO / "solutions" / "hw07")
 
 
 SOL = solution()

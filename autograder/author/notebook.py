@@ -29,9 +29,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.author.stubs import BEGIN_MARKER, END_MARKER, strip_solution
+from autograder.author.markers import BEGIN_MARKER, SELF_CHECK_TAG, strip_solution, without_markers
 from autograder.course.assignment import load_assignment
-from autograder.intake.notebook import SELF_CHECK_TAG
 
 WORKFLOW_TITLES = {"workflow", "как работать"}  # README sections about files, replaced for the notebook
 LOCKED = {"deletable": False, "editable": False}
@@ -216,10 +215,6 @@ def bilingual(text: dict[str, str]) -> str:
     if not en:
         return ru
     return f"{ru}\n\n<details><summary><b>English</b></summary>\n\n{en}\n\n</details>"
-
-
-def without_markers(source: str) -> str:
-    return "".join(ln for ln in source.splitlines(True) if ln.strip() not in (BEGIN_MARKER, END_MARKER))
 
 
 def cell(kind: str, source: str, cell_id: str, metadata: dict | None = None):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
+
+from autograder.course.files import write_atomic
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -23,14 +24,8 @@ def write_zip(target: Path, members: Iterable[tuple[str, bytes, bool]]) -> Path:
     """Write ``(arcname, data, executable)`` members, in the given order, to ``target`` atomically."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".zip.tmp")
-    try:
-        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as z:
-            for arcname, data, executable in members:
-                z.writestr(_info(arcname, executable), data, compresslevel=9)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for arcname, data, executable in members:
+            z.writestr(_info(arcname, executable), data, compresslevel=9)
+    return write_atomic(target, buffer.getvalue())

@@ -105,3 +105,10 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Marks a constant for extraction; translate it with ``_`` where it is used."""
     return message
+
+
+def docstring_title(doc: str | None) -> str:
+    """The first line of a docstring: a test's title, the text the catalogues hold for it (extracted by
+    ``autograder.devtools.i18n_extract``, shown translated by ``autograder.testkit.plugin.test_title``)."""
+    lines = (doc or "").strip().splitlines()
+    return lines[0].rstrip(".") if lines else ""

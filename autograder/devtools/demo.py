@@ -16,15 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.author.stubs import BEGIN_MARKER, END_MARKER
-
-
-def _solution_files(course: Path, name: str) -> dict[str, str]:
-    out = {}
-    for p in sorted((course / "solutions" / name).glob("*.py")):
-        lines = p.read_text(encoding="utf-8").splitlines(keepends=True)
-        out[p.name] = "".join(ln for ln in lines if ln.strip() not in (BEGIN_MARKER, END_MARKER))
-    return out
+from autograder.author.markers import solution_files
 
 
 def _mutations(cases: Path, solution: dict[str, str]) -> list[tuple[str, str, str]]:
@@ -44,7 +36,7 @@ def _mutations(cases: Path, solution: dict[str, str]) -> list[tuple[str, str, st
 
 def make_class(course: Path, name: str, cases: Path, dest: Path, n: int = 30, seed: int = 7) -> int:
     """Write ``n`` student folders into ``dest``; returns how many were written."""
-    solution = _solution_files(course, name)
+    solution = solution_files(course / "solutions" / name)
     mutations = _mutations(cases, solution)
     if not mutations:
         raise SystemExit(f"no mutant cases found in {cases}")

@@ -17,14 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from autograder.course.i18n import docstring_title
+
 KEYWORDS = ("_", "N_")
 PLURAL = "ngettext"
-
-
-def docstring_title(doc: str | None) -> str:
-    """The first line of a docstring, as a test title (``plugin.test_title`` shows it)."""
-    lines = (doc or "").strip().splitlines()
-    return lines[0].rstrip(".") if lines else ""
 
 
 def _literal(node: ast.AST) -> str | None:

@@ -27,6 +27,8 @@ import time
 import tomllib
 from pathlib import Path
 
+from autograder.course.files import write_atomic
+
 # Gradescope's visibility values, from shown soonest to never shown.
 VISIBILITY = ("visible", "after_due_date", "after_published", "hidden")
 FOLDER = "submission"  # the student's folder while grading, when their id cannot name a folder
@@ -142,9 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - Gradescope must get a results.json whatever happens
         doc, code = failure(f"{type(exc).__name__}: {exc}"), 1
         print(f"gradescope_run: {type(exc).__name__}: {exc}", file=sys.stderr)
-    tmp = results / ".results.json.tmp"
-    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(results / "results.json")
+    write_atomic(results / "results.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     print(f"score {doc.get('score')} of {doc.get('extra_data', {}).get('max_score', '?')}")
     return code
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from autograder.author.notebook import bilingual, cell, dumps, introduction, new_notebook, plan
 from autograder.course.assignment import find_assignment
+from autograder.course.files import write_atomic
 from autograder.export.otter import CHECK_CALL, ExportError, case_cell
 from autograder.export.recording import record
 
@@ -117,9 +118,7 @@ def export_nbgrader(course_root: Path, name: str, out: Path) -> Path:
     out = Path(out)
     target = out / "source" / name / f"{name}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
+    write_atomic(target, text)
     config = out / "nbgrader_config.py"
     if not config.exists():
         config.write_text(CONFIG.format(name=name), encoding="utf-8")

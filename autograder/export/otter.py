@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from autograder.course.assignment import Assignment, Exercise, find_assignment
+from autograder.course.files import write_atomic
 from autograder.export.recording import Recorded, RecordedTest, record, same
 
 MAX_CALLS = 6  # checks kept per test (a finite-difference test makes dozens of calls)
@@ -320,7 +321,5 @@ def export_otter(course_root: Path, name: str, out_dir: Path) -> Path:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{name}.ipynb"
-    tmp = target.with_name(f".{target.name}.tmp")
-    nbformat.write(nb, str(tmp))
-    tmp.replace(target)
-    return target
+    text = nbformat.writes(nb)
+    return write_atomic(target, text if text.endswith("\n") else text + "\n")  # as nbformat.write

@@ -41,10 +41,12 @@ from pathlib import Path
 from autograder import __version__
 from autograder.course import i18n
 from autograder.course.assignment import Assignment, find_assignment
+from autograder.course.files import write_atomic
 from autograder.course.i18n import N_
 from autograder.course.late import apply_late, normalize
 from autograder.course.results import SubmissionResult, exercise_scores
-from autograder.intake.discover import Submission, discover, prepare
+from autograder.intake.discover import discover, prepare
+from autograder.intake.submission import Submission
 from autograder.render import gradescope
 from autograder.render.feedback import feedback_md
 from autograder.render.grades_csv import grades_csv
@@ -64,20 +66,6 @@ class ClassResult:
     seconds: float
     notes: tuple[str, ...] = ()  # for the TA: unreadable or unmatched submission times
     gradebook: str = ""  # where this run was recorded
-
-
-def write_atomic(path: Path, text: str, durable: bool = False) -> None:
-    """Readers see the old file or the new one, never a part, even when this process is killed.
-
-    ``durable``: also fsync, so a power cut cannot leave it empty (costs a disk flush per file).
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        if durable:
-            f.flush()
-            os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def save_result(out: Path, r: SubmissionResult, title: str = "") -> None:

@@ -17,28 +17,17 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from autograder.course.assignment import Assignment
 from autograder.course.i18n import N_, _
+from autograder.intake.nbgrader import discover_submitted, submitted_folder
+from autograder.intake.submission import RESERVED_IDS, Submission
 from autograder.intake.unpack import Limits, Unpacked, content_hash, materialize, show, unpack
 
 # Formats students do hand in that this grader does not open: a row with an error, not a skip.
 UNSUPPORTED = (".tar.gz", ".tar.bz2", ".tar.xz", ".rar", ".7z", ".tar", ".tgz", ".gz", ".bz2", ".xz")
-RESERVED_IDS = {"grades.csv"}  # names the grader writes at the top of OUT
-
-
-@dataclass(frozen=True)
-class Submission:
-    student_id: str
-    folder: Path  # the entry in the submissions folder; after ``prepare``, the vetted copy
-    notes: tuple[str, ...] = ()  # student-facing remarks about the submission as a whole
-    hash: str = ""  # of the vetted files and the notes: what decides the result
-    source: str = ""  # the entry's name(s) in the submissions folder
-    error: str = ""  # set when nothing can be graded (the reason is also in ``notes``)
-    submitted_at: str = ""  # ISO 8601 with offset, when known (nbgrader timestamp.txt, Gradescope, TA)
-    files: tuple[tuple[str, bytes], ...] = field(default=(), repr=False, compare=False)
 
 
 def describe_files(folder: Path, assignment: Assignment) -> tuple[str, ...]:
@@ -104,8 +93,6 @@ def discover(root: Path, assignment: Assignment, limits: Limits | None = None
     student's error or note, never an exception.
     """
     root = Path(root)
-    from autograder.intake.nbgrader import discover_submitted, submitted_folder
-
     nbgrader = submitted_folder(root, assignment.name)
     if nbgrader is not None:  # a course collecting with nbgrader: submitted/<student>/<assignment>/
         return discover_submitted(nbgrader, assignment, limits)

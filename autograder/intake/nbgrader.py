@@ -23,7 +23,7 @@ from pathlib import Path
 
 from autograder.course.assignment import Assignment
 from autograder.course.i18n import N_, _
-from autograder.intake.discover import RESERVED_IDS, Submission
+from autograder.intake.submission import RESERVED_IDS, Submission
 from autograder.intake.unpack import Limits, Unpacked, show, unpack
 
 COURSE_MARKERS = ("nbgrader_config.py", "gradebook.db", "source")

@@ -36,9 +36,9 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from autograder.author.markers import SELF_CHECK_TAG
 from autograder.course.i18n import _
 
-SELF_CHECK_TAG = "autograder-self-check"  # cells the notebook generator adds to run the public tests
 ALLOWED_PACKAGES = frozenset({"numpy", "__future__"}) | frozenset(sys.stdlib_module_names)
 GRADER_PACKAGE = "autograder"
 SAFE_BUILTINS = frozenset({

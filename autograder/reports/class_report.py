@@ -13,9 +13,9 @@ from pathlib import Path
 
 from autograder.course import i18n
 from autograder.course.assignment import Assignment
+from autograder.course.files import write_atomic
 from autograder.course.i18n import _
 from autograder.course.results import SubmissionResult
-from autograder.grading.batch import write_atomic
 from autograder.render.item_analysis_csv import item_analysis_csv
 from autograder.render.report import ReportInput, report_html
 from autograder.reports import similarity

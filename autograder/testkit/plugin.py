@@ -24,9 +24,8 @@ import pytest
 from autograder.course import i18n
 from autograder.course.assignment import Assignment
 from autograder.course.errors import StudentCodeError
-from autograder.course.i18n import N_, _
+from autograder.course.i18n import N_, _, docstring_title
 from autograder.course.results import SubmissionResult, TestResult, exercise_scores
-from autograder.devtools.i18n_extract import docstring_title
 from autograder.sandbox.client import Student
 from autograder.testkit.expect import GradingFailure
 
