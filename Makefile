@@ -20,6 +20,7 @@ demo: install
 
 test: install browser
 	$(BIN)/ruff check autograder tests bench
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 # tests/test_report_browser.py opens the class report in Debian's Chromium (never a downloaded build).
