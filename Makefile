@@ -4,21 +4,21 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint assignments release bench clean browser translations
+.PHONY: install demo test lint assignments release bench clean browser translations postgres serve bench-portal
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,portal]'
 	touch $(STAMP)
 
 # Generate a demo class of ~30 submissions, grade it, write reports under reports/hw07/.
 demo: install
 	$(BIN)/python -m autograder.devtools.demo --course . --assignment hw07 --out reports/hw07
 
-test: install browser
+test: install browser postgres
 	$(BIN)/ruff check autograder tests bench
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
@@ -35,6 +35,20 @@ browser:
 	  else \
 	    echo "make browser: $(CHROMIUM) is missing; the report's browser test needs it:" \
 	      "install Debian's chromium package as root (apt-get install chromium)" >&2; exit 1; \
+	  fi; \
+	fi
+
+# The service's tests start their own PostgreSQL server (initdb/pg_ctl in a temporary folder, tests/portal_support.py)
+# from Debian's postgresql package: installed here when missing and we are root; otherwise a clear failure.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's postgresql for the service's tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null \
+	      || { echo "make postgres: apt-get install postgresql failed" >&2; exit 1; }; \
+	  else \
+	    echo "make postgres: PostgreSQL's server (initdb) is missing; the service's tests need it:" \
+	      "install Debian's postgresql package as root (apt-get install postgresql)" >&2; exit 1; \
 	  fi; \
 	fi
 

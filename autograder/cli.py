@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     from autograder.export.cli import add_export  # export gradescope|otter|grades (argparse only)
 
     add_export(sub)
+    from autograder.portal.cli import add_portal  # serve, dispatch, users, extend, submit, login
+
+    add_portal(sub)
     return p
 
 
@@ -73,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
             from autograder.export.cli import run_export
 
             return run_export(args)
+        from autograder.portal.cli import COMMANDS, run_portal
+
+        if args.command in COMMANDS:
+            return run_portal(args)
         return {"check": _check, "grade": _grade, "build": _build, "release": _release,
                 "doctor": _doctor, "history": _history, "report": _report}[args.command](args)
     except KeyboardInterrupt:

@@ -623,3 +623,18 @@ def materialize(files: Sequence[tuple[str, bytes]], dest: Path) -> Path:
             f.write(data)
         os.chmod(dest / name, 0o644)
     return dest
+
+
+def unpack_upload(files: Sequence[tuple[str, bytes]], assignment_files: Mapping[str, Sequence[str]],
+                  limits: Limits = Limits()) -> Unpacked:
+    """Vet an upload held in memory (the portal's): ``.py`` files, one ``.ipynb``, or one ``.zip``.
+
+    ``files`` are (name, bytes); a name is only a name (its last component is used, never as a path).
+    The same rules as ``unpack`` apply to what is inside."""
+    names = [show(n.replace("\\", "/").rsplit("/", 1)[-1]) or "upload" for n, _unused in files]
+    if len(files) == 1 and names[0].lower().endswith(".zip"):  # the portal caps uploads below the zip limit
+        scan = _scan_zip(files[0][1], names[0], limits, PurePosixPath(), nested=False)
+    else:
+        scan = _Scan([_File(PurePosixPath(n), len(d), lambda cap, d=d: d[:cap])
+                      for n, (_unused, d) in zip(names, files, strict=True) if not _hidden(n)])
+    return select(scan, assignment_files, limits)

@@ -1,0 +1,47 @@
+"""Request helpers: the database session, the caller (by bearer token), staff-only routes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+
+from autograder.portal import auth
+from autograder.portal.db.models import User
+
+
+def portal(request: Request):
+    return request.app.state.portal
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    with portal(request).sessions() as db:
+        yield db
+
+
+def bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def current_user(request: Request, db: Session = Depends(db_session)) -> User:
+    """The caller: 401 without a valid token; 429 (Retry-After) beyond the per-token rate."""
+    token = bearer(request)
+    user = auth.user_for(db, token) if token else None
+    if user is None:
+        raise HTTPException(401, "missing or invalid API token (Authorization: Bearer TOKEN)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    st = portal(request)
+    wait = st.limiter.hit(f"token:{auth.digest(token)}", st.settings.rates.per_token)
+    if wait:
+        raise HTTPException(429, "too many requests with this token; try again later",
+                            headers={"Retry-After": str(max(1, round(wait + 0.5)))})
+    return user
+
+
+def require_staff(user: User = Depends(current_user)) -> User:
+    if not user.is_staff:
+        raise HTTPException(403, "only TAs and instructors may do this")
+    return user

@@ -1,0 +1,1 @@
+"""The portal's database: tables (``models``), engine and sessions, migrations (``engine``)."""
