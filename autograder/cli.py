@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from autograder.course.i18n import LANGS
+from autograder.course import cli_options as opt
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -17,46 +17,40 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="run the public tests on your files (students)")
     c.add_argument("dir", nargs="?", default=".", type=Path,
                    help="folder with your files, or your notebook (.ipynb)")
-    c.add_argument("--lang", choices=LANGS, default=None,
-                   help="language of the output: en or ru (default: the assignment's lang, else en)")
+    opt.lang(c, "the output")
 
     g = sub.add_parser("grade", help="grade a class (TAs)")
     g.add_argument("submissions", type=Path, help="folder with one entry per student")
     g.add_argument("--assignment", required=True, help="assignment name, e.g. hw07")
-    g.add_argument("--out", required=True, type=Path, help="folder for results")
+    opt.out(g, "folder for results")
     g.add_argument("--jobs", type=int, default=None, help="grading processes (default: cores)")
-    g.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
+    opt.course(g)
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
-    g.add_argument("--db", default=None, help="gradebook: SQLAlchemy URL, SQLite file or folder "
-                   "(default: OUT/.gradebook.sqlite)")
+    opt.db(g)
     g.add_argument("--submitted-at", type=Path, default=None, metavar="CSV",
                    help="submission times (columns student_id,submitted_at; ISO 8601) for the late policy")
-    g.add_argument("--lang", choices=LANGS, default=None,
-                   help="language of the feedback and the report: en or ru (default: the assignment's lang, "
-                   "else en)")
+    opt.lang(g, "the feedback and the report")
 
     h = sub.add_parser("history", help="a student's recorded results, every attempt (TAs)")
     h.add_argument("student", help="student id")
-    h.add_argument("--db", default=".", help="gradebook: SQLAlchemy URL, SQLite file or results folder "
-                   "(default: ./.gradebook.sqlite)")
+    opt.db(h, default=".", default_folder=".")
     h.add_argument("--assignment", default=None, help="only this assignment")
 
     rp = sub.add_parser("report", help="rebuild OUT's class files from the gradebook, without regrading")
     rp.add_argument("out", type=Path, help="the results folder of an earlier autograder grade")
-    rp.add_argument("--db", default=None, help="gradebook (default: OUT/.gradebook.sqlite)")
+    opt.db(rp)
     rp.add_argument("--assignment", default=None, help="when OUT holds runs of several assignments")
-    rp.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
-    rp.add_argument("--lang", choices=LANGS, default=None,
-                    help="language of report.html (default: the assignment's lang, else en)")
+    opt.course(rp)
+    opt.lang(rp, "report.html")
 
     b = sub.add_parser("build", help="generate the stubs from solutions/ (instructors)")
     b.add_argument("assignment", nargs="?", default=None, help="one assignment (default: all)")
-    b.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
+    opt.course(b)
 
     r = sub.add_parser("release", help="write the student bundle <out>/<assignment>.zip")
-    r.add_argument("assignment")
-    r.add_argument("--out", required=True, type=Path)
-    r.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
+    opt.assignment(r)
+    opt.out(r)
+    opt.course(r)
 
     sub.add_parser("doctor", help="show which isolation layers this machine supports")
 
@@ -119,9 +113,9 @@ def _grade(args) -> int:
     """Misconfiguration (arguments, assignment, folders) is one line on stderr and exit status 2."""
     import os
 
-    from autograder.course.assignment import AssignmentError, find_assignment
+    from autograder.course.assignment import find_assignment
+    from autograder.course.errors import AssignmentError, GraderError
     from autograder.grading.batch import class_summary, grade_class
-    from autograder.testkit.session import GraderError
 
     def fail(msg: str) -> int:
         print(f"autograder grade: {' '.join(str(msg).split())}", file=sys.stderr)
@@ -168,7 +162,8 @@ def _grade(args) -> int:
 
 
 def _history(args) -> int:
-    from autograder.records.gradebook import Gradebook, GradebookError, db_url
+    from autograder.course.errors import GradebookError
+    from autograder.records.gradebook import Gradebook, db_url
     from autograder.render.history import history_text
 
     try:
@@ -187,9 +182,8 @@ def _history(args) -> int:
 
 
 def _report(args) -> int:
-    from autograder.course.assignment import AssignmentError
+    from autograder.course.errors import AssignmentError, GraderError
     from autograder.grading.batch import rebuild_class_files
-    from autograder.testkit.session import GraderError
 
     try:
         a, results, where = rebuild_class_files(args.out, args.course, args.db, args.assignment, args.lang)

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from autograder.cli import main
-from autograder.export.lms import ExportError, export_grades
+from autograder.course.errors import ExportError
+from autograder.export.lms import export_grades
 
 EXERCISES = ["sigmoid", "softmax"]
 

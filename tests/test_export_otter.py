@@ -19,7 +19,8 @@ import pytest
 
 from autograder.cli import main
 from autograder.course.assignment import find_assignment
-from autograder.export.otter import ExportError, export_otter, literal, split_module
+from autograder.course.errors import ExportError
+from autograder.export.otter import export_otter, literal, split_module
 from autograder.export.recording import record
 from autograder.testkit.session import load_reference
 

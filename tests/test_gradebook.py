@@ -11,18 +11,11 @@ import sqlalchemy as sa
 from tiny_course import WRONG_SIGMOID, make_course, student
 
 from autograder.cli import main
+from autograder.course.errors import GradebookError
 from autograder.course.results import ExerciseScore, SubmissionResult
 from autograder.course.results import TestResult as Check  # not a test class
 from autograder.records import gradebook
-from autograder.records.gradebook import (
-    DEFAULT_FILE,
-    Gradebook,
-    GradebookError,
-    db_url,
-    results,
-    run_entries,
-    runs,
-)
+from autograder.records.gradebook import DEFAULT_FILE, Gradebook, db_url, results, run_entries, runs
 
 
 def result(sid: str, score: float = 1.0, ahash: str = "t1", shash: str = "s1", n_tests: int = 3,

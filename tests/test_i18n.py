@@ -161,7 +161,8 @@ def test_language_choice_and_settings(tmp_path: Path) -> None:
     assert i18n.current() == "en" and i18n._("This test failed.") == "This test failed."
     with pytest.raises(ValueError, match="unknown language 'de'"):
         i18n.check_lang("de")
-    from autograder.course.assignment import AssignmentError, load_assignment
+    from autograder.course.assignment import load_assignment
+    from autograder.course.errors import AssignmentError
 
     assert load_assignment(PUBLIC).lang == "en"
     folder = shutil.copytree(PUBLIC, tmp_path / "hw07", ignore=shutil.ignore_patterns("__pycache__"))

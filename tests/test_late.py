@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from tiny_course import WRONG_SIGMOID, make_course, set_due, student
 
-from autograder.course.assignment import AssignmentError, load_assignment
+from autograder.course.assignment import load_assignment
+from autograder.course.errors import AssignmentError
 from autograder.course.late import apply_late, days_late, in_grace, parse_policy, parse_time, read_times
 from autograder.course.results import ExerciseScore, SubmissionResult
 from autograder.grading.batch import class_summary, grade_class

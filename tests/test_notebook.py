@@ -11,12 +11,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.author.markers import SELF_CHECK_TAG
-from autograder.intake.notebook import (
-    NotebookError,
-    implemented,
-    notebook_code,
-    strip_magics,
-)
+from autograder.course.errors import NotebookError
+from autograder.intake.notebook import implemented, notebook_code, strip_magics
 
 OWN = ["activations", "gates", "optim", "logreg"]
 

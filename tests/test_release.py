@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.author.release import StaleStubsError, release
+from autograder.author.release import release
 from autograder.author.stubs import build_assignment
+from autograder.course.errors import StaleStubsError
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "SECRET-7f3a91c2-reference-only"

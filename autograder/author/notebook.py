@@ -265,7 +265,7 @@ def student_notebook(p: Plan, variant: str = "student") -> str:
 def assignment_notebook(solution_dir: Path, assignment_dir: Path) -> dict[str, str]:
     """``{"<name>.ipynb": text}`` for an assignment folder (a README.md, and an assignment.toml that
     lists the files); else {}: a folder of stubs only."""
-    from autograder.course.assignment import AssignmentError
+    from autograder.course.errors import AssignmentError
 
     assignment_dir = Path(assignment_dir)
     if not (assignment_dir / "README.md").is_file():

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from autograder.author.reproducible_zip import write_zip
 from autograder.author.stubs import stale_stubs
+from autograder.course.errors import StaleStubsError
 
 FORBIDDEN_WORDS = frozenset({"solution", "solutions", "reference", "references", "hidden"})
 SKIP_DIRS = frozenset(
@@ -25,10 +26,6 @@ SKIP_FILES = frozenset({".DS_Store"})
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _MARKER_LINE = re.compile(rb"(?m)^[ \t]*#+[ \t]*(BEGIN|END) SOLUTION")
-
-
-class StaleStubsError(ValueError):
-    """The stubs in assignments/ do not match what the solutions would generate."""
 
 
 def _is_forbidden(part: str) -> bool:

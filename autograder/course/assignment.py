@@ -6,12 +6,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.course.errors import AssignmentError
 from autograder.course.i18n import DEFAULT, check_lang
 from autograder.course.late import LatePolicy, parse_policy
-
-
-class AssignmentError(Exception):
-    """The assignment cannot be found or its description is wrong (a grader misconfiguration)."""
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from autograder.course.kinds import Kind, Status, Visibility
+
 
 @dataclass(frozen=True)
 class TestResult:
@@ -12,15 +14,15 @@ class TestResult:
     exercise: str
     score: float
     max_score: float
-    status: str  # "passed" | "failed"
+    status: Status
     feedback: str = ""  # student-facing: what is wrong, on what kind of input, the error
-    kind: str = ""  # "" (passed), "wrong", "raised", "timeout", "crashed", "import", ...
+    kind: Kind = Kind.NONE  # why it failed
     mistake: str = ""  # name of the likely mistake, when one is recognised
-    visibility: str = "visible"
+    visibility: Visibility = Visibility.VISIBLE
 
     @property
     def passed(self) -> bool:
-        return self.status == "passed"
+        return self.status == Status.PASSED
 
 
 @dataclass(frozen=True)

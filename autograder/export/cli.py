@@ -6,6 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from autograder.course import cli_options as opt
+from autograder.course.kinds import GradeFormat
+
 
 def add_export(sub) -> None:
     """Add the ``export`` group to the ``autograder`` command's subparsers."""
@@ -14,25 +17,25 @@ def add_export(sub) -> None:
 
     g = kinds.add_parser("gradescope", help="<out>/<assignment>-gradescope.zip: Gradescope's autograder "
                          "zip (private: it holds the hidden tests)")
-    g.add_argument("assignment")
-    g.add_argument("--out", required=True, type=Path)
-    g.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
+    opt.assignment(g)
+    opt.out(g)
+    opt.course(g)
 
     o = kinds.add_parser("otter", help="<out>/<assignment>.ipynb: an otter-assign master notebook")
-    o.add_argument("assignment")
-    o.add_argument("--out", required=True, type=Path)
-    o.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
+    opt.assignment(o)
+    opt.out(o)
+    opt.course(o)
 
     n = kinds.add_parser("nbgrader", help="an nbgrader course folder <out>/: source/<assignment>/"
                          "<assignment>.ipynb (private: it holds the solution and hidden checks) and "
                          "nbgrader_config.py")
-    n.add_argument("assignment")
-    n.add_argument("--out", required=True, type=Path, help="the nbgrader course folder")
-    n.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
+    opt.assignment(n)
+    opt.out(n, "the nbgrader course folder")
+    opt.course(n)
 
     r = kinds.add_parser("grades", help="a graded class's grades for Moodle, Canvas or a plain CSV")
     r.add_argument("out", type=Path, help="the results folder of autograder grade (holds grades.csv)")
-    r.add_argument("--format", required=True, choices=("moodle", "canvas", "csv"))
+    r.add_argument("--format", required=True, choices=tuple(GradeFormat))
     r.add_argument("--roster", type=Path, default=None,
                    help="CSV: student_id, and any of name, email, sis_id, sis_login_id, canvas_id, "
                         "idnumber, username, section")
@@ -52,9 +55,8 @@ def _fail(kind: str, exc: BaseException) -> int:
 
 
 def _gradescope(args) -> int:
-    from autograder.course.assignment import AssignmentError
+    from autograder.course.errors import AssignmentError, SetupError
     from autograder.export.gradescope import export_gradescope
-    from autograder.export.gradescope_run import SetupError
 
     try:
         path = export_gradescope(args.course, args.assignment, args.out)
@@ -66,9 +68,8 @@ def _gradescope(args) -> int:
 
 
 def _otter(args) -> int:
-    from autograder.course.assignment import AssignmentError
-    from autograder.export.otter import ExportError, export_otter
-    from autograder.testkit.session import GraderError
+    from autograder.course.errors import AssignmentError, ExportError, GraderError
+    from autograder.export.otter import export_otter
 
     try:
         path = export_otter(args.course, args.assignment, args.out)
@@ -80,10 +81,8 @@ def _otter(args) -> int:
 
 
 def _nbgrader(args) -> int:
-    from autograder.course.assignment import AssignmentError
+    from autograder.course.errors import AssignmentError, ExportError, GraderError
     from autograder.export.nbgrader import export_nbgrader
-    from autograder.export.otter import ExportError
-    from autograder.testkit.session import GraderError
 
     try:
         path = export_nbgrader(args.course, args.assignment, args.out)
@@ -96,7 +95,8 @@ def _nbgrader(args) -> int:
 
 
 def _grades(args) -> int:
-    from autograder.export.lms import ExportError, export_grades
+    from autograder.course.errors import ExportError
+    from autograder.export.lms import export_grades
 
     try:
         r = export_grades(args.out, args.format, args.roster, args.item, args.to)

@@ -27,16 +27,13 @@ import time
 import tomllib
 from pathlib import Path
 
+from autograder.course.errors import SetupError
 from autograder.course.files import write_atomic
+from autograder.course.kinds import Visibility
 
-# Gradescope's visibility values, from shown soonest to never shown.
-VISIBILITY = ("visible", "after_due_date", "after_published", "hidden")
+VISIBILITY = tuple(Visibility)  # Gradescope's visibility values, from shown soonest to never shown
 FOLDER = "submission"  # the student's folder while grading, when their id cannot name a folder
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}")
-
-
-class SetupError(Exception):
-    """The autograder zip is broken (not the student's fault): results.json says so."""
 
 
 def settings(assignment_toml: Path) -> dict[str, str]:
@@ -44,7 +41,7 @@ def settings(assignment_toml: Path) -> dict[str, str]:
     data = tomllib.loads(Path(assignment_toml).read_text(encoding="utf-8")).get("gradescope", {})
     out = {}
     for key in ("visibility", "test_visibility"):
-        value = data.get(key, "visible")
+        value = data.get(key, Visibility.VISIBLE)
         if value not in VISIBILITY:
             raise SetupError(f"{assignment_toml}: [gradescope] {key} = {value!r}; use one of "
                              f"{', '.join(VISIBILITY)}")

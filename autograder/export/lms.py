@@ -30,13 +30,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FORMATS = ("moodle", "canvas", "csv")
+from autograder.course.errors import ExportError
+from autograder.course.kinds import GradeFormat
+
+FORMATS = tuple(GradeFormat)
 ROSTER_FIELDS = ("student_id", "name", "email", "sis_id", "sis_login_id", "canvas_id", "idnumber",
                  "username", "section")
-
-
-class ExportError(Exception):
-    """The grades or the roster cannot be read (one line for the TA)."""
 
 
 @dataclass(frozen=True)
@@ -208,8 +207,8 @@ def export_grades(out: Path, fmt: str, roster: Path | None = None, item: str | N
     m = match(grades, read_roster(roster) if roster is not None else None)
     name = _assignment_name(out)
     item = item or name
-    text = {"moodle": lambda: moodle_csv(m, item), "canvas": lambda: canvas_csv(m, item),
-            "csv": lambda: plain_csv(m, columns)}[fmt]()
+    text = {GradeFormat.MOODLE: lambda: moodle_csv(m, item), GradeFormat.CANVAS: lambda: canvas_csv(m, item),
+            GradeFormat.CSV: lambda: plain_csv(m, columns)}[fmt]()
     dest = Path(dest) if dest is not None else out
     dest.mkdir(parents=True, exist_ok=True)
     path = dest / f"{name}-{fmt}.csv"
@@ -224,12 +223,12 @@ def export_grades(out: Path, fmt: str, roster: Path | None = None, item: str | N
                             f"was graded): {_some(p.student_id for p in m.not_graded)}")
         if m.not_in_roster:
             warnings.append(f"{len(m.not_in_roster)} graded student(s) are not in the roster"
-                            + (" and are not in the LMS file" if fmt != "csv" else "")
+                            + (" and are not in the LMS file" if fmt != GradeFormat.CSV else "")
                             + f": {_some(g.student_id for g in m.not_in_roster)}")
         warnings.append(f"all of them are listed in {side_path}")
     else:
         side_path.unlink(missing_ok=True)  # a stale list from an earlier export would mislead
-    rows = len(m.rows) + (len(m.not_graded) + len(m.not_in_roster) if fmt == "csv" else 0)
+    rows = len(m.rows) + (len(m.not_graded) + len(m.not_in_roster) if fmt == GradeFormat.CSV else 0)
     return Export(path, side, tuple(warnings), rows)
 
 

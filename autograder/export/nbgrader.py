@@ -24,8 +24,9 @@ from pathlib import Path
 
 from autograder.author.notebook import bilingual, cell, dumps, introduction, new_notebook, plan
 from autograder.course.assignment import find_assignment
+from autograder.course.errors import ExportError
 from autograder.course.files import write_atomic
-from autograder.export.otter import CHECK_CALL, ExportError, case_cell
+from autograder.export.otter import CHECK_CALL, case_cell
 from autograder.export.recording import record
 
 _HASHES = "###"  # spelled in pieces: this module ships in the student bundle

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from autograder.course.assignment import Assignment, Exercise, find_assignment
+from autograder.course.errors import ExportError
 from autograder.course.files import write_atomic
 from autograder.export.recording import Recorded, RecordedTest, record, same
 
@@ -97,10 +98,6 @@ def check_call(test, function, args, expected, kwargs=None, after=None, quiet=Fa
         problem = f"{{name}} raised a warning: {{caught[0].category.__name__}}: {{caught[0].message}}"
     assert problem is None, f"{{test}}: {{problem}}"
 '''
-
-
-class ExportError(Exception):
-    """The assignment cannot be exported (its solution or tests do not fit the format)."""
 
 
 # ------------------------------------------------------------------ numbers as Python source

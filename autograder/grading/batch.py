@@ -41,6 +41,7 @@ from pathlib import Path
 from autograder import __version__
 from autograder.course import i18n
 from autograder.course.assignment import Assignment, find_assignment
+from autograder.course.errors import GradebookError, GraderError
 from autograder.course.files import write_atomic
 from autograder.course.i18n import N_
 from autograder.course.late import apply_late, normalize
@@ -51,7 +52,7 @@ from autograder.render import gradescope
 from autograder.render.feedback import feedback_md
 from autograder.render.grades_csv import grades_csv
 from autograder.testkit.plugin import Job
-from autograder.testkit.session import GraderError, grading_hash, load_reference, run_session
+from autograder.testkit.session import grading_hash, load_reference, run_session
 
 WORK = ".work"  # OUT/.work/<id>/: the vetted copies the workers read; removed after a run
 GRADER_FAILED = N_("the grader failed while grading this submission")  # translated where shown
@@ -209,8 +210,6 @@ def _grade_class(submissions: Path, course_root: Path, name: str, out: Path, job
     Raises AssignmentError (unknown assignment), GraderError (the tests cannot run, ``out`` or the
     gradebook cannot be written) or OSError (``submissions`` cannot be listed); nothing a student did raises.
     """
-    from autograder.records.gradebook import GradebookError  # sqlalchemy: only in the TA's process
-
     t0 = time.monotonic()
     out = Path(out)
     a, secrets = find_assignment(course_root, name)
@@ -288,7 +287,7 @@ def rebuild_class_files(out: Path, course_root: Path, db: str | None = None, ass
     ``out``, ``out`` busy) or AssignmentError.
     """
     from autograder.course.assignment import load_assignment
-    from autograder.records.gradebook import Gradebook, GradebookError, db_url
+    from autograder.records.gradebook import Gradebook, db_url
 
     out = Path(out)
     if not out.is_dir():
@@ -324,7 +323,7 @@ def _policy_doc(a: Assignment) -> dict | None:
 
 def _open_gradebook(db: str | None, out: Path, a: Assignment, ahash: str, options: dict):
     """The gradebook and this run's id in it; GraderError when it cannot be opened."""
-    from autograder.records.gradebook import Gradebook, GradebookError, db_url
+    from autograder.records.gradebook import Gradebook, db_url
 
     try:
         gb = Gradebook(db_url(db, out))

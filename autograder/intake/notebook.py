@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from autograder.author.markers import SELF_CHECK_TAG
+from autograder.course.errors import NotebookError
 from autograder.course.i18n import _
 
 ALLOWED_PACKAGES = frozenset({"numpy", "__future__"}) | frozenset(sys.stdlib_module_names)
@@ -47,10 +48,6 @@ SAFE_BUILTINS = frozenset({
     "zip",
 })
 MAX_SHOWN = 6  # examples per note
-
-
-class NotebookError(ValueError):
-    """The file is not a notebook the grader can read; the message is for the student."""
 
 
 @dataclass(frozen=True)

@@ -397,7 +397,8 @@ def select(scan: _Scan, assignment_files: Mapping[str, Sequence[str]], limits: L
 def _select_notebook(scan: _Scan, notebooks: list[_File], assignment_files: Mapping[str, Sequence[str]],
                      limits: Limits) -> Unpacked:
     """A notebook, or the ``.py`` files beside it: whichever implements more of the functions."""
-    from autograder.intake.notebook import NotebookError, implemented, notebook_code
+    from autograder.course.errors import NotebookError
+    from autograder.intake.notebook import implemented, notebook_code
 
     rest = _Scan([f for f in scan.files if all(f is not n for n in notebooks)], list(scan.notes),
                  scan.error, set(scan.refused))

@@ -37,6 +37,8 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 
+from autograder.course.errors import GradebookError
+from autograder.course.kinds import Kind, Status
 from autograder.course.results import ExerciseScore, SubmissionResult, TestResult
 
 DEFAULT_FILE = ".gradebook.sqlite"
@@ -108,10 +110,6 @@ run_entries = sa.Table(
 
 _KEY = ("submission_hash", "assignment_hash", "submitted_at", "due", "score", "error")  # see _key
 T = TypeVar("T")
-
-
-class GradebookError(Exception):
-    """The gradebook cannot be opened, read or written."""
 
 
 @dataclass(frozen=True)
@@ -382,7 +380,7 @@ def _load(c: sa.Connection, ids: Iterable[int]) -> list[SubmissionResult]:
                            .order_by(test_results.c.result_id, test_results.c.position)):
             tests.setdefault(t.result_id, []).append(TestResult(
                 nodeid=t.nodeid, name=t.name, exercise=t.exercise, score=t.score, max_score=t.max_score,
-                status=t.status, feedback=t.feedback, kind=t.kind, mistake=t.mistake,
+                status=Status(t.status), feedback=t.feedback, kind=Kind(t.kind), mistake=t.mistake,
                 visibility=t.visibility))
     out = []
     for rid in ids:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from autograder.course.kinds import Kind, Status
 from autograder.course.results import ExerciseScore, SubmissionResult, TestResult
 
 
@@ -58,8 +59,8 @@ def from_gradescope(doc: dict) -> SubmissionResult:
     x = doc["extra_data"]
     tests = tuple(
         TestResult(nodeid=nid, name=t["name"], exercise=t["tags"][0], score=t["score"],
-                   max_score=t["max_score"], status=t["status"], feedback=t["output"],
-                   kind=kind, mistake=mistake, visibility=t["visibility"])
+                   max_score=t["max_score"], status=Status(t["status"]), feedback=t["output"],
+                   kind=Kind(kind), mistake=mistake, visibility=t["visibility"])
         for t, nid, kind, mistake in zip(doc["tests"], x["test_ids"], x["kinds"], x["mistakes"],
                                          strict=True)
     )

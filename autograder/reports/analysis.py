@@ -17,11 +17,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from autograder.course.kinds import ERROR_KINDS, Kind
 from autograder.course.results import SubmissionResult
 
-# Kinds of failed tests (TestResult.kind) where the grading of the code hit an error, rather than
-# the code giving a wrong answer: the TA should look at these students.
-ERROR_KINDS = ("import", "missing-file", "missing-function", "timeout", "crashed", "grader", "error")
+# ERROR_KINDS: failed tests where the grading of the code hit an error rather than the code giving a
+# wrong answer; the TA should look at these students.
 NEGATIVE_DISCRIMINATION = -0.2  # flag a test whose discrimination is below this
 EPS = 1e-9
 
@@ -175,7 +175,7 @@ def item_analysis(results: Sequence[SubmissionResult]) -> tuple[ItemStats, ...]:
             flags.append(NONE_PASS)
         if r_pb is not None and r_pb < NEGATIVE_DISCRIMINATION:
             flags.append(NEGATIVE)
-        if any(t.kind == "grader" for _, t in rows):
+        if any(t.kind == Kind.GRADER for _, t in rows):
             flags.append(GRADER_FAULT)
         items.append(ItemStats(nodeid, first.name, first.exercise, first.max_score, len(rows),
                                sum(passed), r_pb, tuple(flags)))

@@ -19,6 +19,7 @@ from typing import Any
 
 from autograder.course import errors
 from autograder.course.i18n import _
+from autograder.course.kinds import Kind
 from autograder.sandbox.worker.calls import (
     CallFailed,
     StudentModules,
@@ -79,21 +80,21 @@ def to_error(function: str, report: dict) -> errors.StudentCodeError:
     (the worker's own sentences are translated from their ``msgid`` and ``args``: sandbox.calls)."""
     kind = report.get("kind")
     msg, where = worker_message(report), _location(report.get("location", ""))
-    if kind == "raised":
+    if kind == Kind.RAISED:
         return errors.StudentRaised(function, report.get("type", "Exception"), msg, where)
-    if kind == "import":
+    if kind == Kind.IMPORT:
         error = report.get("type", "Error")
         text = (_("{function} could not be loaded: importing {file} failed with {error}: {message}.") if msg
                 else _("{function} could not be loaded: importing {file} failed with {error}."))
         return errors.StudentImportError(function, text.format(function=function, file=where, error=error,
                                                                message=msg))
-    if kind == "missing-file":
+    if kind == Kind.MISSING_FILE:
         return errors.MissingFile(function, _("{function} could not be graded: {why}.").format(
             function=function, why=msg))
-    if kind == "missing-function":
+    if kind == Kind.MISSING_FUNCTION:
         return errors.MissingFunction(function, _("{function} could not be graded: {why}.").format(
             function=function, why=msg))
-    if kind == "bad-result":
+    if kind == Kind.BAD_RESULT:
         text = _("{function} returned something that is not numbers: {why}.")
         return errors.BadResult(function, text.format(function=function, why=msg))
     return errors.StudentCodeError(function, _("{function} failed: {why}.").format(function=function,
@@ -183,7 +184,7 @@ class WorkerStudent(Student):
             header, _values = self._exchange("file:" + filename, name, {"op": "load", "file": filename}, {})
             if not header.get("ok"):
                 report = header.get("error") or {}
-                if report.get("kind") in ("import", "missing-file"):
+                if report.get("kind") in (Kind.IMPORT, Kind.MISSING_FILE):
                     self.broken["file:" + filename] = lambda fn, report=report: to_error(fn, report)
                 raise to_error(name, report)
             self.worker.loaded.add(filename)

@@ -18,6 +18,7 @@ from typing import Any
 
 from autograder.course import i18n
 from autograder.course.i18n import N_, _
+from autograder.course.kinds import Kind
 from autograder.sandbox.client import DirectStudent
 from autograder.sandbox.worker.calls import failure
 
@@ -37,7 +38,7 @@ class _KernelFunctions:
     def function(self, name: str):
         fn = self.namespace.get(name)
         if not callable(fn):
-            raise failure("missing-function", message=_(
+            raise failure(Kind.MISSING_FUNCTION, message=_(
                 "this notebook has no function {name} yet (run its cell first)").format(name=name))
         return fn
 

@@ -25,6 +25,7 @@ from autograder.course import i18n
 from autograder.course.assignment import Assignment
 from autograder.course.errors import StudentCodeError
 from autograder.course.i18n import N_, _, docstring_title
+from autograder.course.kinds import Kind, Status, Visibility
 from autograder.course.results import SubmissionResult, TestResult, exercise_scores
 from autograder.sandbox.client import Student
 from autograder.testkit.expect import GradingFailure
@@ -197,16 +198,16 @@ class GradingPlugin:
         points = float(item.get_closest_marker("points").args[0])
         vis = item.get_closest_marker("visibility")
         if passed:
-            feedback, kind, mistake = "", "", ""
+            feedback, kind, mistake = "", Kind.NONE, ""
         elif when != "call":
-            feedback, kind, mistake = _(GRADER_FAULT), "grader", ""
+            feedback, kind, mistake = _(GRADER_FAULT), Kind.GRADER, ""
         else:
             feedback, kind, mistake = explain(exc)
         self.outcomes[item.nodeid] = TestResult(
             nodeid=item.nodeid, name=test_title(item, exercise), exercise=exercise,
             score=points if passed else 0.0, max_score=points,
-            status="passed" if passed else "failed", feedback=feedback, kind=kind,
-            mistake=mistake, visibility=vis.args[0] if vis else "visible",
+            status=Status.PASSED if passed else Status.FAILED, feedback=feedback, kind=kind,
+            mistake=mistake, visibility=vis.args[0] if vis else Visibility.VISIBLE,
         )
 
     def _result(self, job: Job) -> SubmissionResult:
@@ -235,21 +236,21 @@ def test_title(item: pytest.Item, exercise: str) -> str:
 GRADER_FAULT = N_("This test could not be run (a fault in the grader, not in your code); your TA sees it.")
 
 
-def explain(exc: BaseException | None) -> tuple[str, str, str]:
+def explain(exc: BaseException | None) -> tuple[str, Kind, str]:
     """(student-facing feedback, kind, mistake) for a failed test."""
     if isinstance(exc, GradingFailure):
-        return str(exc), "wrong", exc.mistake or ""
+        return str(exc), Kind.WRONG, exc.mistake or ""
     if isinstance(exc, StudentCodeError):
         return exc.summary, exc.kind, ""
     if isinstance(exc, AssertionError):
-        return _("Your result did not pass this check."), "wrong", ""
+        return _("Your result did not pass this check."), Kind.WRONG, ""
     if isinstance(exc, (pytest.skip.Exception, pytest.fail.Exception)):
-        return _(GRADER_FAULT), "grader", ""
+        return _(GRADER_FAULT), Kind.GRADER, ""
     if exc is not None:
         text = str(exc).splitlines()[0][:200] if str(exc) else ""
         if text:
             why = _("The test could not use your result ({error}: {text}).")
         else:
             why = _("The test could not use your result ({error}).")
-        return why.format(error=type(exc).__name__, text=text), "unusable", ""
-    return _("This test failed."), "wrong", ""
+        return why.format(error=type(exc).__name__, text=text), Kind.UNUSABLE, ""
+    return _("This test failed."), Kind.WRONG, ""

@@ -17,14 +17,11 @@ import pytest
 
 from autograder import __version__
 from autograder.course.assignment import Assignment, Secrets
+from autograder.course.errors import GraderError
 from autograder.course.results import SubmissionResult
 from autograder.testkit.plugin import GradingPlugin, Job
 
 _INI = Path(__file__).with_name("grading.ini")
-
-
-class GraderError(Exception):
-    """The grader itself cannot run (misconfigured tests or assignment)."""
 
 
 def load_reference(path: Path) -> ModuleType:

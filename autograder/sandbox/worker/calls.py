@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from autograder.course.i18n import N_, _
+from autograder.course.kinds import Kind
 
 OUTPUT_CAP = 4096
 
@@ -84,7 +85,7 @@ WORKER_MESSAGES = frozenset({NOT_SUBMITTED, NO_FUNCTION, NOT_IN_ASSIGNMENT, SYS_
                              MISSING_NO_FUNCTION})
 
 
-def failure(kind: str, exc_type: str = "", message: str = "", location: str = "", msgid: str = "",
+def failure(kind: Kind, exc_type: str = "", message: str = "", location: str = "", msgid: str = "",
             **args: str) -> CallFailed:
     """A failure report; ``msgid``: one of WORKER_MESSAGES, which ``args`` fill to give ``message``."""
     if msgid:
@@ -130,8 +131,8 @@ def _stand_in(name: str, filename: str, submitted: bool) -> Callable:
 def _raised(exc: BaseException, message: str, location: str) -> CallFailed:
     """The report of an exception from student code (the stand-in's as the NameError it is)."""
     if isinstance(exc, MissingSibling):
-        return failure("raised", "NameError", location=location, msgid=exc.msgid, **exc.fields)
-    return failure("raised", type(exc).__name__, message, location)
+        return failure(Kind.RAISED, "NameError", location=location, msgid=exc.msgid, **exc.fields)
+    return failure(Kind.RAISED, type(exc).__name__, message, location)
 
 
 class _SiblingLoader(importlib.machinery.SourceFileLoader):
@@ -187,7 +188,7 @@ class StudentModules:
             raise self.import_failures[filename]
         path = self.folder / filename
         if not path.is_file():
-            raise failure("missing-file", msgid=NOT_SUBMITTED, file=filename)
+            raise failure(Kind.MISSING_FILE, msgid=NOT_SUBMITTED, file=filename)
         name = Path(filename).stem
         if str(self.folder) not in sys.path:
             sys.path.insert(0, str(self.folder))
@@ -204,14 +205,14 @@ class StudentModules:
             sys.modules.pop(name, None)
             line = exc.lineno or 0
             err = failure(
-                "import", type(exc).__name__, exc.msg or "invalid syntax", f"{filename}, line {line}"
+                Kind.IMPORT, type(exc).__name__, exc.msg or "invalid syntax", f"{filename}, line {line}"
             )
             self.import_failures[filename] = err
             raise err from None
         except BaseException as exc:  # noqa: BLE001 - anything at import time is the student's
             sys.modules.pop(name, None)
             err = failure(
-                "import",
+                Kind.IMPORT,
                 "NameError" if isinstance(exc, MissingSibling) else type(exc).__name__,
                 str(exc),
                 _student_location(exc.__traceback__, self.folder) or filename,
@@ -226,11 +227,11 @@ class StudentModules:
     def function(self, name: str) -> Callable:
         filename = self.file_of.get(name)
         if filename is None:
-            raise failure("missing-function", msgid=NOT_IN_ASSIGNMENT, function=name)
+            raise failure(Kind.MISSING_FUNCTION, msgid=NOT_IN_ASSIGNMENT, function=name)
         mod = self.module(filename)
         fn = getattr(mod, name, None)
         if not callable(fn) or fn is self.stand_ins.get(name):
-            raise failure("missing-function", msgid=NO_FUNCTION, file=filename, function=name)
+            raise failure(Kind.MISSING_FUNCTION, msgid=NO_FUNCTION, file=filename, function=name)
         return fn
 
     def substitute(self, names: list[str], make_stub: Callable[[str], Callable]) -> list[tuple]:
@@ -286,7 +287,7 @@ def run_call(
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
         location = _student_location(exc.__traceback__, modules.folder)
         if isinstance(exc, SystemExit):
-            raise failure("raised", "SystemExit", location=location, msgid=SYS_EXIT) from None
+            raise failure(Kind.RAISED, "SystemExit", location=location, msgid=SYS_EXIT) from None
         message = str(exc).replace(str(modules.folder) + os.sep, "")  # no per-run scratch paths
         raise _raised(exc, message, location) from None
     finally:

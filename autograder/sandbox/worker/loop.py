@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograder.course.errors import ProtocolError
+from autograder.course.kinds import Kind
 from autograder.sandbox import protocol
 from autograder.sandbox.worker.calls import CallFailed, StudentModules, failure, run_call
 
@@ -52,7 +53,7 @@ def serve(fd: int, folder: Path, files: dict[str, list[str]]) -> None:
             return
         except ProtocolError as exc:
             _reply(chan, {"op": "result", "ok": False, "error": {
-                "kind": "protocol", "type": "", "message": str(exc), "location": ""}})
+                "kind": Kind.PROTOCOL, "type": "", "message": str(exc), "location": ""}})
             continue
         op = header.get("op")
         name = str(header.get("func", ""))
@@ -90,4 +91,4 @@ def _reply(chan: Channel, header: dict, values: dict | None = None) -> None:
         chan.send(header, values)
     except ProtocolError as exc:
         chan.send({"op": "result", "ok": False,
-                   "error": {"kind": "bad-result", "type": "", "message": str(exc), "location": ""}})
+                   "error": {"kind": Kind.BAD_RESULT, "type": "", "message": str(exc), "location": ""}})
