@@ -173,6 +173,29 @@ def test_language_choice_and_settings(tmp_path: Path) -> None:
         load_assignment(folder)
 
 
+def test_language_is_per_context_not_per_process() -> None:
+    """The active language is a ContextVar: a new thread starts in English, a copied context carries the
+    caller's language, and the self-check's prestarted first worker runs in the check's language."""
+    import contextvars
+    import threading
+
+    from autograder.selfcheck.check import _Prestarted
+
+    seen: dict[str, str] = {}
+    with i18n.language("ru"):
+        plain = threading.Thread(target=lambda: seen.update(plain=i18n._("This test failed.")))
+        copied = threading.Thread(target=contextvars.copy_context().run,
+                                  args=(lambda: seen.update(copied=i18n._("This test failed.")),))
+        for t in (plain, copied):
+            t.start()
+            t.join()
+        first = _Prestarted(lambda: i18n.current())
+        assert first.launch() == "ru"
+        first.discard()
+    assert seen == {"plain": "This test failed.", "copied": "Этот тест не пройден."}
+    assert i18n.current() == "en"
+
+
 def test_grade_in_russian(tmp_path: Path) -> None:
     """`autograder grade --lang ru`: feedback.md, results.json and report.html in Russian, numbers intact."""
     subs = tmp_path / "subs"

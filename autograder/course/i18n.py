@@ -19,8 +19,10 @@ compiled .mo files are committed, so the self-check needs only the standard libr
 (students install numpy and pytest, nothing else), and a test fails when a .mo is stale.
 English is the source language: with ``en`` nothing is looked up and the text is the source's.
 
-The active language is a process-wide setting, chosen per grading process (``--lang``, else the
-assignment's ``lang``, else English) with ``language(...)``.
+The active language (``--lang``, else the assignment's ``lang``, else English) is set for a block with
+``language(...)`` and held in a ``contextvars.ContextVar``, not a module global: each thread and each
+asyncio task sees its own, and a thread that needs the caller's language is started in a copy of the
+caller's context (``contextvars.copy_context().run``). A new thread starts in English.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from __future__ import annotations
 import gettext
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 LANGS = ("en", "ru")
@@ -36,8 +39,9 @@ ENGINE_LOCALE = Path(__file__).resolve().parents[1] / "locale"
 ENGINE_DOMAIN = "autograder"
 ASSIGNMENT_DOMAIN = "assignment"  # the public and the hidden catalogue of an assignment
 
-_lang = DEFAULT
-_active: gettext.NullTranslations = gettext.NullTranslations()
+# (language, its catalogue chain); the default chain translates nothing (English is the source).
+_ACTIVE: ContextVar[tuple[str, gettext.NullTranslations]] = ContextVar(
+    "autograder_language", default=(DEFAULT, gettext.NullTranslations()))
 
 
 def check_lang(lang: str) -> str:
@@ -76,30 +80,28 @@ def translations(lang: str, folders: Sequence[Path] = ()) -> gettext.NullTransla
 
 def current() -> str:
     """The active language."""
-    return _lang
+    return _ACTIVE.get()[0]
 
 
 @contextmanager
 def language(lang: str, folders: Sequence[Path] = ()) -> Iterator[gettext.NullTranslations]:
     """Make ``lang`` (with the assignment catalogues in ``folders``) the active language inside the
-    block; the previous one comes back after it."""
-    global _lang, _active
-    saved = _lang, _active
-    _active = translations(lang, folders)
-    _lang = lang
+    block, in this context only; the previous one comes back after it."""
+    chain = translations(lang, folders)
+    token = _ACTIVE.set((lang, chain))
     try:
-        yield _active
+        yield chain
     finally:
-        _lang, _active = saved
+        _ACTIVE.reset(token)
 
 
 def _(message: str) -> str:
     """``message`` in the active language (itself when it has no translation)."""
-    return _active.gettext(message)
+    return _ACTIVE.get()[1].gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _active.ngettext(singular, plural, n)
+    return _ACTIVE.get()[1].ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:

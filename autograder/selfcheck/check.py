@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import sys
 import threading
 from collections.abc import Callable
@@ -100,7 +101,9 @@ class _Prestarted:
         self.taken = False
         self.ready = threading.Event()
         self.done = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="autograder-first-worker", daemon=True)
+        # In a copy of this context: the worker is started in the check's language.
+        self.thread = threading.Thread(target=contextvars.copy_context().run, args=(self._run,),
+                                       name="autograder-first-worker", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
