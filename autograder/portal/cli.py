@@ -175,7 +175,8 @@ def _users(args) -> int:
             db.commit()
             print(f"user {args.id} ({args.role})")
         elif args.users_command == "import":
-            from autograder.export.lms import ExportError, read_roster
+            from autograder.course.errors import ExportError
+            from autograder.export.lms import read_roster
 
             try:
                 people = read_roster(args.roster)

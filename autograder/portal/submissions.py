@@ -12,7 +12,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from autograder.course.assignment import Assignment, AssignmentError, find_assignment
+from autograder.course.assignment import Assignment, find_assignment
+from autograder.course.errors import AssignmentError
 from autograder.intake.unpack import content_hash
 from autograder.portal.db.models import (
     Extension,
