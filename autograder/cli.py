@@ -18,6 +18,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("dir", nargs="?", default=".", type=Path,
                    help="folder with your files, or your notebook (.ipynb)")
     opt.lang(c, "the output")
+    c.add_argument("--portable", action="store_true",
+                   help="run your code the portable way (a plain subprocess with a time limit only: what "
+                        "Windows and macOS get; also AUTOGRADER_PORTABLE=1)")
 
     g = sub.add_parser("grade", help="grade a class (TAs)")
     g.add_argument("submissions", type=Path, help="folder with one entry per student")
@@ -84,17 +87,24 @@ def main(argv: list[str] | None = None) -> int:
 def _check(args) -> int:
     from autograder.course import i18n
     from autograder.course.i18n import _
-    from autograder.sandbox.launch import CAN_FORK
-    from autograder.selfcheck.check import render_check, self_check, self_check_notebook
+    from autograder.selfcheck.check import (
+        isolation_note,
+        portable_path,
+        render_check,
+        self_check,
+        self_check_notebook,
+    )
+
+    portable = True if args.portable else portable_path()
 
     with i18n.language(args.lang or i18n.DEFAULT):  # until the assignment (and its lang) is found
         try:
             if args.dir.suffix.lower() == ".ipynb":
                 if not args.dir.is_file():
                     raise FileNotFoundError(_("{path}: no such notebook").format(path=args.dir))
-                r = self_check_notebook(args.dir, args.lang)
+                r = self_check_notebook(args.dir, args.lang, portable=portable)
             else:
-                r = self_check(args.dir, lang=args.lang)
+                r = self_check(args.dir, lang=args.lang, portable=portable)
         except FileNotFoundError as exc:
             print(f"autograder check: {exc}", file=sys.stderr)
             return 2
@@ -102,10 +112,7 @@ def _check(args) -> int:
             print(f"autograder check: {exc}", file=sys.stderr)
             return 1
     with i18n.language(r.lang):
-        note = (_("Your code ran in a separate process with a time limit per call.") if CAN_FORK else
-                _("Your code ran in a separate process with a wall-clock time limit only (no further "
-                  "isolation on this system)."))
-        print(render_check(r, note))
+        print(render_check(r, isolation_note(portable)))
     return 0 if r.tests and all(t.passed for t in r.tests) else 1
 
 

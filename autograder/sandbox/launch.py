@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from autograder.course.errors import ProtocolError
-from autograder.sandbox import protocol
+from autograder.sandbox import exchange, protocol
 from autograder.sandbox.scratch import Scratch
 from autograder.sandbox.worker import identity
 from autograder.sandbox.worker.isolate import Limits
@@ -51,23 +51,13 @@ class WorkerProcess:
 
     def request(self, header: dict, values: dict, deadline: float,
                 oracle: Callable[[str, tuple, dict], dict]) -> tuple[dict, dict]:
-        fd = self.sock.fileno()
-        tree, payloads = protocol.encode_values(values)
-        protocol.send_message(fd, dict(header, values=tree), payloads)
-        while True:
-            head, pl = protocol.recv_message(fd, deadline)
-            tree = head.get("values", {})
-            if type(tree) is not dict:
-                raise ProtocolError("values must be an object")
-            vals = {k: protocol.decode_value(v, pl) for k, v in tree.items()}
-            if head.get("op") != "oracle":
-                return head, vals
-            args, kwargs = vals.get("args", ()), vals.get("kwargs", {})
-            if type(args) is not tuple or type(kwargs) is not dict:
-                raise ProtocolError("malformed oracle request")
-            answer = oracle(str(head.get("func")), args, kwargs)
-            tree, payloads = protocol.encode_values(answer)
-            protocol.send_message(fd, {"op": "oracle-answer", "values": tree}, payloads)
+        return exchange.request(self._send, self._recv, header, values, deadline, oracle)
+
+    def _send(self, header: dict, payloads: list[bytes], deadline: float) -> None:
+        protocol.send_message(self.sock.fileno(), header, payloads)
+
+    def _recv(self, deadline: float) -> tuple[dict, list[bytes]]:
+        return protocol.recv_message(self.sock.fileno(), deadline)
 
     def kill(self) -> None:
         if not self.alive:

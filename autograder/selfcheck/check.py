@@ -32,19 +32,41 @@ def find_assignment_folder(start: Path) -> Path:
 
 
 def self_check(folder: Path, assignment: Assignment | None = None, notes: tuple[str, ...] = (),
-               lang: str | None = None) -> SubmissionResult:
+               lang: str | None = None, portable: bool | None = None) -> SubmissionResult:
     """Run the public tests on the student's files in ``folder`` (``notes``: shown first), with the
-    feedback in ``lang`` (default: the assignment's ``lang``)."""
+    feedback in ``lang`` (default: the assignment's ``lang``); ``portable``: take the portable path
+    (default: when ``portable_path()`` says so)."""
     folder = Path(folder).resolve()
     a = assignment or load_assignment(find_assignment_folder(folder))
     with i18n.language(i18n.check_lang(lang or a.lang), (a.locale,)):
-        return _self_check(folder, a, notes)
+        return _self_check(folder, a, notes, portable_path() if portable is None else portable)
 
 
-def _self_check(folder: Path, a: Assignment, notes: tuple[str, ...]) -> SubmissionResult:
-    from autograder.sandbox.launch import SubprocessLauncher
+def portable_path() -> bool:
+    """Whether the self-check takes the portable path (feature detection, or forced by
+    ``AUTOGRADER_PORTABLE=1``): a plain subprocess with only a wall-clock deadline."""
+    from autograder.sandbox import portable
 
-    launcher = SubprocessLauncher()
+    return portable.needed()
+
+
+def isolation_note(portable: bool) -> str:
+    """The last line of the self-check's report: how the student's code was run."""
+    if portable:
+        return _("Your code ran in a separate process with a wall-clock time limit only (isolation is "
+                 "reduced on this system).")
+    return _("Your code ran in a separate process with a time limit per call.")
+
+
+def _self_check(folder: Path, a: Assignment, notes: tuple[str, ...], portable: bool) -> SubmissionResult:
+    if portable:
+        from autograder.sandbox.portable import PipeLauncher
+
+        launcher = PipeLauncher()
+    else:
+        from autograder.sandbox.launch import SubprocessLauncher
+
+        launcher = SubprocessLauncher()
     files = a.files_map()
     first = _Prestarted(lambda: launcher.spawn(folder, files))
     before = set(sys.modules)
@@ -67,7 +89,8 @@ def _self_check(folder: Path, a: Assignment, notes: tuple[str, ...]) -> Submissi
     return results[0]
 
 
-def self_check_notebook(path: Path, lang: str | None = None) -> SubmissionResult:
+def self_check_notebook(path: Path, lang: str | None = None, portable: bool | None = None
+                        ) -> SubmissionResult:
     """Run the public tests on a saved notebook, read the way the grader reads it (its code cells as
     one module); ValueError with the student-facing reason when it is not a readable notebook."""
     import tempfile
@@ -82,7 +105,7 @@ def self_check_notebook(path: Path, lang: str | None = None) -> SubmissionResult
     if u.error:
         raise ValueError("\n".join(u.notes))
     with tempfile.TemporaryDirectory(prefix="autograder-check-") as tmp:
-        return self_check(materialize(u.files, Path(tmp) / "notebook"), a, u.notes, lang)
+        return self_check(materialize(u.files, Path(tmp) / "notebook"), a, u.notes, lang, portable)
 
 
 class _Prestarted:

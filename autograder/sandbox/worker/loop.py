@@ -17,13 +17,16 @@ from autograder.sandbox.worker.calls import CallFailed, StudentModules, failure,
 
 
 class Channel:
-    def __init__(self, fd: int):
+    """``fd`` both ways (a socket), or read ``fd`` and write ``wfd`` (the portable path's pipes)."""
+
+    def __init__(self, fd: int, wfd: int | None = None):
         self.fd = fd
+        self.wfd = fd if wfd is None else wfd
 
     def send(self, header: dict, values: dict | None = None) -> None:
         tree, payloads = protocol.encode_values(values or {})
         header = dict(header, values=tree)
-        protocol.send_message(self.fd, header, payloads)
+        protocol.send_message(self.wfd, header, payloads)
 
     def recv(self) -> tuple[dict, dict]:
         header, payloads = protocol.recv_message(self.fd)
@@ -34,9 +37,9 @@ class Channel:
         return header, values
 
 
-def serve(fd: int, folder: Path, files: dict[str, list[str]]) -> None:
+def serve(fd: int, folder: Path, files: dict[str, list[str]], wfd: int | None = None) -> None:
     """Answer requests until the channel closes."""
-    chan = Channel(fd)
+    chan = Channel(fd, wfd)
     modules = StudentModules(folder, files)
 
     def oracle(name: str, args: tuple, kwargs: dict) -> dict:
