@@ -22,6 +22,11 @@ from autograder.course.results import SubmissionResult
 from autograder.testkit.plugin import GradingPlugin, Job
 
 _INI = Path(__file__).with_name("grading.ini")
+# The session needs no plugin installed beside pytest (a Jupyter environment auto-loads anyio, ...:
+# ~0.3 s at every start), nor pytest's own reporting and debugging plugins.
+UNUSED_PLUGINS = ("doctest", "junitxml", "pastebin", "stepwise", "setuponly", "setupplan", "nose",
+                  "debugging", "faulthandler", "legacypath", "cacheprovider", "terminal", "warnings",
+                  "logging")
 
 
 def load_reference(path: Path) -> ModuleType:
@@ -76,8 +81,8 @@ def run_session(tests: Path, assignment: Assignment, jobs: Iterable[Job],
     root = tests if Path(tests).is_dir() else Path(tests).parent
     args = [
         str(tests), "-c", str(_INI), "--rootdir", str(root), "--noconftest",
-        "-p", "autograder.testkit.plugin", "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings",
-        "-p", "no:logging", "--capture=no",
+        "-p", "autograder.testkit.plugin", "--capture=no", "--disable-plugin-autoload",
+        *(a for name in UNUSED_PLUGINS for a in ("-p", f"no:{name}")),
     ]
     code = pytest.main(args, plugins=[plugin])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
