@@ -107,8 +107,9 @@ def test_the_sections_show_the_numbers(written):
     assert "the grader failed while grading this submission" in html
     assert 'id="late"' in html
     # amy and bob wrote the same code of their own; the untouched stub is nobody's own code
-    pairs = re.search(r'<table class="pairs sortable">(.*?)</table>', html, flags=re.S).group(1)
-    assert "<td>amy</td><td>bob</td>" in pairs and "100%" in pairs and "&lt;script" not in pairs
+    groups = re.search(r'<table class="groups sortable">(.*?)</table>', html, flags=re.S).group(1)
+    assert "<td>amy, bob</td>" in groups and "100%" in groups and "&lt;script" not in groups
+    assert 'id="similarity-cap"' not in html  # one group: nothing left out
 
 
 def test_item_analysis_csv(written, assignment):
@@ -139,3 +140,28 @@ def test_an_empty_class_still_gets_a_report(assignment, tmp_path):
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert re.search(r'id="class-size">0<', html)
     assert (tmp_path / "item_analysis.csv").read_text(encoding="utf-8").strip() == ",".join(COLUMNS)
+
+
+def test_similar_groups_are_capped_and_long_groups_are_counted(assignment, tmp_path):
+    """Many students with their own code in common: one group, named up to a dozen, the rest counted;
+    and more groups than the cap: the largest are shown, the report says how many there are."""
+    a = assignment
+    stub = (a.folder / "activations.py").read_bytes()
+    files, results = {}, []
+    for i in range(30):  # one big group, and ~60 pairs of two
+        group = "big" if i < 20 else f"g{i}"
+        own = stub.replace(b"raise NotImplementedError",
+                           f"return [v * 3 + {len(group)} for v in range(11)][0] - 2 ** 5 # {group}".encode(), 1)
+        if group != "big":
+            own = own.replace(b"* 3 +", f"* {i} + {i} * {i} -".encode(), 1)
+        for sid in ((f"s{i:02d}",) if group == "big" else (f"s{i:02d}", f"t{i:02d}")):
+            files[sid] = [("activations.py", own)]
+            results.append(make(a, sid, {}))
+    write_class_report(tmp_path, results, a, files, REPO, max_groups=5)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    groups = re.search(r'<table class="groups sortable">(.*?)</table>', html, flags=re.S).group(1)
+    assert groups.split("<tbody>")[1].count("<tr>") == 5
+    assert "s00, s01, s02" in groups and "and 8 more" in groups and "s19" not in groups
+    cap_note = re.search(r'<p class="note" id="similarity-cap">(.*?)</p>', html, flags=re.S).group(1)
+    assert "5 largest of 11 groups (40 students in all)" in cap_note
+    assert (tmp_path / ".work" / "fingerprints.npz").is_file()

@@ -24,18 +24,19 @@ from autograder.course import i18n
 
 if TYPE_CHECKING:  # values only: render sits below reports (pyproject's import-linter layers)
     from autograder.reports.analysis import ClassStats
-    from autograder.reports.similarity import SimilarPair
+    from autograder.reports.similarity import Similarity
 
 INK, ACCENT, WARN, MUTED = "#1f2933", "#2563a8", "#b42318", "#9aa5b1"
+NAMES_SHOWN = 12  # members of a similar group named in the report; the rest are counted
 
 
 @dataclass(frozen=True)
 class ReportInput:
-    """What the report shows; ``pairs`` is None when the submitted files were not available."""
+    """What the report shows; ``similarity`` is None when the submitted files were not available."""
 
     title: str
     stats: ClassStats
-    pairs: tuple[SimilarPair, ...] | None
+    similarity: Similarity | None
     negative_threshold: float
     similarity_threshold: float
     kgram: int  # tokens per fragment in the similarity measure
@@ -171,8 +172,8 @@ def report_html(data: ReportInput, env: Environment | None = None,
     script, script_hash = _script(env)
     s = data.stats
     return env.get_template("report.html.j2").render(
-        title=data.title, lang=data.lang, stats=s, pairs=data.pairs, script=script,
+        title=data.title, lang=data.lang, stats=s, similarity=data.similarity, script=script,
         script_hash=script_hash, plots=plots(s, data.negative_threshold),
         negative_threshold=data.negative_threshold, similarity_threshold=data.similarity_threshold,
-        kgram=data.kgram,
+        kgram=data.kgram, names_shown=NAMES_SHOWN,
         flagged=[i for i in s.items if i.flags], problem_ids={p.student_id for p in s.problems})

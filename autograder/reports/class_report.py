@@ -1,6 +1,6 @@
 """The class files for humans: ``OUT/report.html`` and ``OUT/item_analysis.csv``.
 
-Statistics come from ``analysis``, similar pairs from ``similarity`` (on the vetted files the grader
+Statistics come from ``analysis``, groups of similar submissions from ``similarity`` (on the vetted files the grader
 read, compared against the stubs and, when the course has it, the solution), formatting from
 ``render.report`` and ``render.item_analysis_csv``.
 """
@@ -22,6 +22,7 @@ from autograder.reports import similarity
 from autograder.reports.analysis import NEGATIVE_DISCRIMINATION, class_stats
 
 REPORT, ITEMS = "report.html", "item_analysis.csv"
+FINGERPRINTS = ".work/fingerprints.npz"  # similarity fingerprints by file hash, kept between runs
 
 
 def baseline(a: Assignment, course_root: Path | None) -> list[dict[str, bytes]]:
@@ -38,19 +39,22 @@ def baseline(a: Assignment, course_root: Path | None) -> list[dict[str, bytes]]:
 
 def write_class_report(out: Path, results: Sequence[SubmissionResult], a: Assignment,
                        files: Mapping[str, Sequence[tuple[str, bytes]]] | None = None,
-                       course_root: Path | None = None) -> tuple[Path, Path]:
+                       course_root: Path | None = None, max_groups: int = similarity.MAX_GROUPS
+                       ) -> tuple[Path, Path]:
     """Write report.html (in the active language) and item_analysis.csv into ``out``; ``files``: student
     id -> the vetted (name, content) pairs of the submission (None: the similarity section says it was
-    not computed)."""
+    not computed); ``max_groups``: similar groups listed at most."""
     out = Path(out)
     # A result's error is a fixed English phrase (grading.GRADER_FAILED, unpack's): shown translated.
     stats = class_stats([replace(r, error=_(r.error)) if r.error else r for r in results])
-    pairs = None
+    groups = None
     if files is not None:
         subs = {sid: {name: data for name, data in fs if name in a.files} for sid, fs in files.items()}
-        pairs = similarity.similar_pairs({sid: fs for sid, fs in subs.items() if fs},
-                                         baseline(a, course_root))
-    html = report_html(ReportInput(_(a.title), stats, pairs, NEGATIVE_DISCRIMINATION, similarity.THRESHOLD,
+        cache = similarity.FingerprintCache(out / FINGERPRINTS)
+        groups = similarity.similar_groups({sid: fs for sid, fs in subs.items() if fs},
+                                           baseline(a, course_root), max_groups=max_groups, cache=cache)
+        cache.save()
+    html = report_html(ReportInput(_(a.title), stats, groups, NEGATIVE_DISCRIMINATION, similarity.THRESHOLD,
                                    similarity.K, i18n.current()))
     write_atomic(out / ITEMS, item_analysis_csv(stats.items))
     write_atomic(out / REPORT, html)
