@@ -150,8 +150,8 @@ def test_similar_groups_are_capped_and_long_groups_are_counted(assignment, tmp_p
     files, results = {}, []
     for i in range(30):  # one big group, and ~60 pairs of two
         group = "big" if i < 20 else f"g{i}"
-        own = stub.replace(b"raise NotImplementedError",
-                           f"return [v * 3 + {len(group)} for v in range(11)][0] - 2 ** 5 # {group}".encode(), 1)
+        code = f"return [v * 3 + {len(group)} for v in range(11)][0] - 2 ** 5 # {group}"
+        own = stub.replace(b"raise NotImplementedError", code.encode(), 1)
         if group != "big":
             own = own.replace(b"* 3 +", f"* {i} + {i} * {i} -".encode(), 1)
         for sid in ((f"s{i:02d}",) if group == "big" else (f"s{i:02d}", f"t{i:02d}")):

@@ -1,7 +1,7 @@
 """The class files for humans: ``OUT/report.html`` and ``OUT/item_analysis.csv``.
 
-Statistics come from ``analysis``, groups of similar submissions from ``similarity`` (on the vetted files the grader
-read, compared against the stubs and, when the course has it, the solution), formatting from
+Statistics come from ``analysis``, groups of similar submissions from ``similarity`` (on the vetted
+files the grader read, compared against the stubs and, when the course has it, the solution), formatting from
 ``render.report`` and ``render.item_analysis_csv``.
 """
 
