@@ -58,9 +58,10 @@ def expect_derivative(student, name, x, rng, forward):
 @pytest.mark.points(1)
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.exercise(n)) for n in ELEMENTWISE])
 def test_shape_and_dtype(student, rng, name):
-    """Shape and dtype: a Python float, 0-d, 1-D and non-square 2-D inputs give float64 arrays of that shape.
+    """Shape and dtype: a Python float, 0-d, 1-D and non-square 2-D inputs give float64 results of that shape.
 
-    0-d is the trap: numpy operations on 0-d arrays return numpy scalars; wrap them in np.asarray.
+    For a Python float or a 0-d input the result is 0-d: a 0-d float64 array or a numpy float64
+    scalar (what numpy's own operations return); a Python float is not accepted.
     """
     for x, shape, on in [(0.5, (), _("the Python float 0.5")),
                          (np.asarray(rng.standard_normal(())), (), _("a 0-d array")),

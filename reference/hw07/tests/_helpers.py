@@ -21,8 +21,8 @@ from autograder.testkit.gradcheck import compare_gradients, numerical_gradient
 from autograder.testkit.expect import (
     GradingFailure,
     diagnose,
+    expect_array,
     expect_close,
-    expect_result,
     expect_unchanged,
     fail,
 )
@@ -88,7 +88,7 @@ def expect_values(value: Any, expected: Any, *, what: str, on: str,
 def expect_float64_like(value: Any, shape: tuple[int, ...], *, what: str, on: str) -> np.ndarray:
     """A float64 ndarray of ``shape`` (a numpy float64 scalar when 0-d), said on which input."""
     try:
-        return expect_result(value, what=what, shape=shape)
+        return expect_array(value, what=what, shape=shape)
     except GradingFailure as exc:
         fail(_("On {on}: {message}").format(on=_(on), message=exc.message), exc.mistake)
 
