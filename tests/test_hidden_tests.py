@@ -115,3 +115,10 @@ def test_deterministic(graded, tmp_path):
         first.pop("execution_time")
         second.pop("execution_time")
         assert first == second, case
+
+
+@pytest.mark.parametrize("case", ["sgd_plus", "sgd_no_lr"])
+def test_sgd_failing_at_its_one_job_keeps_at_most_half(graded, case):
+    """Gradient ascent or a step without the learning rate: at most 5 of sgd_step's 10 points."""
+    e = exercises(graded[0][case])["sgd_step"]
+    assert e.max_score == 10 and e.score <= 5, (case, e.score)

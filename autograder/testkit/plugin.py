@@ -7,7 +7,8 @@ pytest start-up per submission.
 
 Fixtures: ``student`` (the submission: calls are requests to its worker), ``ref`` (the trusted
 reference module; hidden tests only), ``rng`` (a generator seeded from the test's id).
-Markers: ``exercise(id)``, ``points(p)``, ``visibility("visible"|"hidden"|...)``.
+Markers: ``exercise(id)``, ``points(p)``, ``visibility("visible"|"hidden"|...)``, ``main_result``
+(the severity rule: autograder.author.severity).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ MARKERS = {
     "exercise": "exercise(id): the grade column this test counts towards",
     "points": "points(p): points for passing this test",
     "visibility": "visibility(v): Gradescope visibility of this test (default visible)",
+    "main_result": "main_result: this test checks its exercise's main result (values on random inputs; "
+                   "gradients, for backward functions); these carry at least half of the exercise's points",
 }
 
 

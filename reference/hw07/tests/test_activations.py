@@ -50,6 +50,7 @@ def warnings_at(student, name: str, points: tuple[float, ...]) -> tuple[float, s
 class TestSigmoid:
     pytestmark = pytest.mark.exercise("sigmoid")
 
+    @pytest.mark.main_result
     @pytest.mark.points(1.5)
     @by_shape
     def test_values(self, student, ref, rng, shape):
@@ -104,6 +105,7 @@ def sigmoid_grad_mistakes(ref, x):
 class TestSigmoidGrad:
     pytestmark = pytest.mark.exercise("sigmoid_grad")
 
+    @pytest.mark.main_result
     @pytest.mark.points(1)
     @by_shape
     def test_values(self, student, ref, rng, shape):
@@ -118,6 +120,7 @@ class TestSigmoidGrad:
         expect_values_at(student.sigmoid_grad(LARGE), ref.sigmoid_grad(LARGE), LARGE,
                          what="sigmoid_grad(x)", mistakes=sigmoid_grad_mistakes(ref, LARGE))
 
+    @pytest.mark.main_result
     @pytest.mark.points(1.5)
     def test_finite_differences(self, student, ref, rng):
         """matches centred finite differences of σ"""
@@ -126,6 +129,7 @@ class TestSigmoidGrad:
         expect_gradient(student.sigmoid_grad(x), numeric, what="x", on=on_input(x.shape),
                         mistakes=sigmoid_grad_mistakes(ref, x))
 
+    @pytest.mark.main_result
     @pytest.mark.points(1.5)
     def test_own_forward(self, student, ref, rng):
         """matches finite differences of your own sigmoid"""
@@ -147,6 +151,7 @@ class TestSigmoidGrad:
 class TestRelu:
     pytestmark = pytest.mark.exercise("relu")
 
+    @pytest.mark.main_result
     @pytest.mark.points(0.5)
     @by_shape
     def test_values(self, student, ref, rng, shape):
@@ -171,6 +176,7 @@ class TestRelu:
 class TestReluGrad:
     pytestmark = pytest.mark.exercise("relu_grad")
 
+    @pytest.mark.main_result
     @pytest.mark.points(0.5)
     @by_shape
     def test_values(self, student, ref, rng, shape):
@@ -193,6 +199,7 @@ class TestReluGrad:
         expect_values_at(student.relu_grad(x0), 0.0, x0, what=_("relu_grad(x) on a 0-d input"),
                          mistakes={_("x >= 0 instead of x > 0: relu_grad(0) must be 0"): 1.0})
 
+    @pytest.mark.main_result
     @pytest.mark.points(0.5)
     def test_own_forward(self, student, ref, rng):
         """matches finite differences of your own relu (away from 0)"""
@@ -226,6 +233,7 @@ def tanh_grad_mistakes(x):
 class TestTanhGrad:
     pytestmark = pytest.mark.exercise("tanh_grad")
 
+    @pytest.mark.main_result
     @pytest.mark.points(0.5)
     @by_shape
     def test_values(self, student, ref, rng, shape):
@@ -250,6 +258,7 @@ class TestTanhGrad:
             fail(_("tanh_grad raised a warning {where}: {warning}.").format(where=where, warning=warning),
                  _("cosh or exp of a large number overflows; np.tanh saturates at ±1 and never does"))
 
+    @pytest.mark.main_result
     @pytest.mark.points(0.5)
     def test_finite_differences(self, student, rng):
         """matches centred finite differences of tanh"""
@@ -329,6 +338,7 @@ class TestSoftmax:
     @pytest.mark.points(1.5)
     @pytest.mark.parametrize("shape, axis", [pytest.param(s, a, id=label)
                                              for label, s, a in SOFTMAX_CASES])
+    @pytest.mark.main_result
     def test_values(self, student, ref, rng, shape, axis):
         """values on random inputs"""
         z = randn(rng, shape, 3.0)

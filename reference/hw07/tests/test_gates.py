@@ -63,6 +63,7 @@ def copy_mistakes(d1, d2):
 class TestCopyBackward:
     pytestmark = pytest.mark.exercise("copy_backward")
 
+    @pytest.mark.main_result
     @pytest.mark.points(1.5)
     def test_values(self, student, ref, rng):
         """dx = dout1 + dout2 on random inputs"""
@@ -71,6 +72,7 @@ class TestCopyBackward:
         expect_values(call.value, ref.copy_backward(d1, d2, None), what=_("dx from copy_backward"),
                       on=on_input(x.shape), mistakes=copy_mistakes(d1, d2))
 
+    @pytest.mark.main_result
     @pytest.mark.points(1)
     def test_finite_differences(self, student, ref, rng):
         """matches centred finite differences of the copy gate (random upstream gradients)"""
@@ -80,6 +82,7 @@ class TestCopyBackward:
         expect_gradient(call.value, numeric, what="x", on=on_input(x.shape),
                         mistakes=copy_mistakes(d1, d2))
 
+    @pytest.mark.main_result
     @pytest.mark.points(1)
     def test_own_forward(self, student, ref, rng):
         """matches finite differences of your own copy_forward"""
@@ -119,6 +122,7 @@ def two_inputs(rng, shape):
 class TestMulBackward:
     pytestmark = pytest.mark.exercise("mul_backward")
 
+    @pytest.mark.main_result
     @pytest.mark.points(1.5)
     @pytest.mark.parametrize("shape", GATE_SHAPES)
     def test_values(self, student, ref, rng, shape):
@@ -129,6 +133,7 @@ class TestMulBackward:
         expect_pair(call.value, ref.mul_backward(dout, (x, y)), names=("dx", "dy"),
                     what="mul_backward", on=on_input(shape), mistakes=mul_mistakes(x, y, dout))
 
+    @pytest.mark.main_result
     @pytest.mark.points(2)
     def test_finite_differences(self, student, ref, rng):
         """matches centred finite differences of x·y (random upstream gradient)"""
@@ -142,6 +147,7 @@ class TestMulBackward:
         expect_gradient(dx, numeric[0], what="x", on=on, mistakes={k: v[0] for k, v in wrong.items()})
         expect_gradient(dy, numeric[1], what="y", on=on, mistakes={k: v[1] for k, v in wrong.items()})
 
+    @pytest.mark.main_result
     @pytest.mark.points(1.5)
     def test_own_forward(self, student, ref, rng):
         """matches finite differences of your own mul_forward"""
@@ -197,6 +203,7 @@ def untied(rng, shape):
 class TestMaxBackward:
     pytestmark = pytest.mark.exercise("max_backward")
 
+    @pytest.mark.main_result
     @pytest.mark.points(1)
     @pytest.mark.parametrize("shape", GATE_SHAPES)
     def test_values(self, student, ref, rng, shape):
@@ -223,6 +230,7 @@ class TestMaxBackward:
                           "== y)").format(shape=x.shape, n=int(tie.sum())),
                     mistakes=max_mistakes(x, y, dout))
 
+    @pytest.mark.main_result
     @pytest.mark.points(1.5)
     def test_finite_differences(self, student, ref, rng):
         """matches centred finite differences of max(x, y) (random upstream gradient)"""
@@ -236,6 +244,7 @@ class TestMaxBackward:
         expect_gradient(dx, numeric[0], what="x", on=on, mistakes={k: v[0] for k, v in wrong.items()})
         expect_gradient(dy, numeric[1], what="y", on=on, mistakes={k: v[1] for k, v in wrong.items()})
 
+    @pytest.mark.main_result
     @pytest.mark.points(1.5)
     def test_own_forward(self, student, ref, rng):
         """matches finite differences of your own max_forward"""
@@ -293,6 +302,7 @@ NAMES3 = ("df_dx", "df_dw0", "df_dw1")
 class TestSigmoidCircuit:
     pytestmark = pytest.mark.exercise("sigmoid_circuit")
 
+    @pytest.mark.main_result
     @pytest.mark.points(1)
     def test_forward(self, student, ref, rng):
         """f = σ(w0 + w1·x) on random inputs"""
@@ -305,6 +315,7 @@ class TestSigmoidCircuit:
                                 _("σ(w0·x + w1)"): ref.sigmoid(w0 * x + w1),
                                 _("z = w0 + w1·x without σ"): w0 + w1 * x})
 
+    @pytest.mark.main_result
     @pytest.mark.points(2.5)
     def test_gradients(self, student, ref, rng):
         """df/dx, df/dw0, df/dw1 on random inputs"""
@@ -315,6 +326,7 @@ class TestSigmoidCircuit:
                     what="sigmoid_circuit", on=on_input(x.shape),
                     mistakes=circuit_mistakes(ref, x, w0, w1))
 
+    @pytest.mark.main_result
     @pytest.mark.points(1.5)
     def test_finite_differences(self, student, ref, rng):
         """matches centred finite differences of σ(w0 + w1·x)"""
@@ -329,6 +341,7 @@ class TestSigmoidCircuit:
             expect_gradient(grads[k], numeric[k], what=name, on=on_input(x.shape),
                             mistakes={m: v[k] for m, v in wrong.items()})
 
+    @pytest.mark.main_result
     @pytest.mark.points(1.5)
     def test_own_forward(self, student, ref, rng):
         """your gradients match finite differences of your own f"""

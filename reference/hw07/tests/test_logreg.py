@@ -75,6 +75,7 @@ def call_ce(student, logits, y):
 class TestSoftmaxCrossEntropy:
     pytestmark = pytest.mark.exercise("softmax_cross_entropy")
 
+    @pytest.mark.main_result
     @pytest.mark.points(2.5)
     def test_loss(self, student, ref, rng):
         """the loss on random logits"""
@@ -83,6 +84,7 @@ class TestSoftmaxCrossEntropy:
         expect_values(loss, ref.softmax_cross_entropy(logits, y)[0], what=_("the loss"),
                       on=on_logits(logits), mistakes=loss_mistakes(ref, logits, y))
 
+    @pytest.mark.main_result
     @pytest.mark.points(2.5)
     def test_dlogits(self, student, ref, rng):
         """dlogits on random logits"""
@@ -112,6 +114,7 @@ class TestSoftmaxCrossEntropy:
         expect_no_warnings(call.warnings, what="softmax_cross_entropy", on=on,
                            mistake=log_mistake if divide else None)
 
+    @pytest.mark.main_result
     @pytest.mark.points(1)
     def test_finite_differences(self, student, ref, rng):
         """dlogits matches centred finite differences of the loss"""
@@ -122,6 +125,7 @@ class TestSoftmaxCrossEntropy:
         expect_gradient(dlogits, numeric[0], what="logits", on=on_logits(logits),
                         mistakes=grad_mistakes(ref, logits, y))
 
+    @pytest.mark.main_result
     @pytest.mark.points(1)
     def test_own_forward(self, student, ref, rng):
         """dlogits matches finite differences of your own loss"""
@@ -202,6 +206,7 @@ class TestTrainSoftmaxRegression:
     @pytest.mark.points(2)
     @pytest.mark.parametrize("n, d, c, kwargs", [pytest.param(*case[1:], id=case[0].split(",")[0])
                                                  for case in TRAIN_CASES])
+    @pytest.mark.main_result
     def test_matches_reference(self, student, ref, rng, n, d, c, kwargs):
         """the same W and b as the reference, for the same data and seed"""
         X, y = blobs(rng, n, d, c)

@@ -35,7 +35,8 @@ def updated(call, name: str):
     return after[name]
 
 
-@pytest.mark.points(4)
+@pytest.mark.main_result
+@pytest.mark.points(5)
 def test_values(student, rng):
     """subtracts lr·grad from every parameter"""
     params = {"W": randn(rng, (3, 5)), "b": randn(rng, (5,)), "gamma": randn(rng, (2, 3, 4))}
@@ -61,7 +62,7 @@ def step_of(call, name: str, p: np.ndarray, on: str) -> np.ndarray:
     return delta
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2.5)
 def test_in_place(student, rng):
     """updates the parameter arrays in place, so every holder of an array sees the step"""
     params = {"W": randn(rng, (2, 3)), "scale": np.array(1.5)}
@@ -80,7 +81,7 @@ def test_in_place(student, rng):
              "into the array: params[name] -= lr * grads[name]"))
 
 
-@pytest.mark.points(1.5)
+@pytest.mark.points(1.25)
 def test_pairs_by_name(student, rng):
     """pairs every parameter with the gradient of the same name"""
     params = {"w1": randn(rng, (4,)), "w2": randn(rng, (4,))}
@@ -98,7 +99,7 @@ def test_pairs_by_name(student, rng):
                  "name: use grads[name]") if by_position else None)
 
 
-@pytest.mark.points(1.5)
+@pytest.mark.points(1.25)
 def test_grads_unchanged_returns_none(student, rng):
     """leaves grads unchanged and returns None"""
     params = {"W": randn(rng, (3, 2)), "b": randn(rng, (2,))}
