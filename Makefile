@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint assignments release bench clean browser translations postgres serve bench-portal
+.PHONY: install demo test test-fast lint assignments release bench clean browser translations postgres serve bench-portal
 
 install: $(STAMP)
 
@@ -22,6 +22,12 @@ test: install browser postgres
 	$(BIN)/ruff check autograder tests bench
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+
+# The same without the slow end-to-end tests (@pytest.mark.slow).
+test-fast: install browser postgres
+	$(BIN)/ruff check autograder tests bench
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -m "not slow"
 
 # tests/test_report_browser.py opens the class report in Debian's Chromium (never a downloaded build).
 # Installed here when missing and we are root; otherwise a clear failure, never a silent skip.
