@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.author.severity import SHARE, check_severity
+from autograder.audit.severity import SHARE, check_severity
 from autograder.course.assignment import find_assignment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +24,7 @@ def test_the_rule_can_fail(tmp_path):
     """An exercise whose main-result test is worth less than its side tests breaks the rule."""
     import shutil
 
-    from autograder.author.severity import severity
+    from autograder.audit.severity import severity
     from autograder.course.assignment import load_assignment
     from autograder.testkit.collect import collect_tests
 

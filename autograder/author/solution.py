@@ -8,7 +8,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.author.stubs import _MARKER_LINE, _innermost_function, _split_lines
+from autograder.author.markers import _MARKER_LINE, _innermost_function, _split_lines, without_markers
 
 
 @dataclass(frozen=True)
@@ -43,13 +43,9 @@ def graded_regions(source: str, filename: str) -> list[Region]:
     return regions
 
 
-def without_markers(source: str) -> str:
-    """The solution as a student would submit it: every marker line removed."""
-    return "".join(ln for ln in _split_lines(source) if not _MARKER_LINE.fullmatch(ln.rstrip("\n")))
-
-
 def solution_files(course_root: Path, name: str, files: list[str]) -> dict[str, str]:
-    """file -> its solution text without markers (a complete, correct submission)."""
+    """file -> its solution text without markers, for the student files ``files`` (a complete,
+    correct submission)."""
     folder = solution_dir(course_root, name)
     return {f: without_markers((folder / f).read_text(encoding="utf-8")) for f in files}
 
