@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from autograder.audit.suite_run import Suite, run_suite
-from autograder.author.solution import replace_function, solution_files, write_submission
+from autograder.author.splice import replace_function, solution_files, write_submission
 from autograder.course.assignment import find_assignment
 from autograder.grading.batch import grade_class
 

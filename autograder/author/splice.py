@@ -27,7 +27,7 @@ def solution_dir(course_root: Path, name: str) -> Path:
 
 
 def graded_regions(source: str, filename: str) -> list[Region]:
-    """The solution regions of ``source`` (between ``### BEGIN SOLUTION`` and ``### END SOLUTION``)."""
+    """The solution regions of ``source`` (between its BEGIN and END solution markers)."""
     tree = ast.parse(source, filename)
     regions, start = [], None
     for lineno, line in enumerate(_split_lines(source), start=1):
