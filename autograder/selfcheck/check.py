@@ -86,7 +86,9 @@ def _self_check(folder: Path, a: Assignment, notes: tuple[str, ...], portable: b
         first.discard()
         launcher.close()  # gives back its worker slot and scratch copies
         _forget_modules_under(a.public_tests, before)
-    return results[0]
+    from autograder.testkit.attribution import attribute
+
+    return attribute(results[0], a)  # a failing helper is named where another exercise uses it
 
 
 def self_check_notebook(path: Path, lang: str | None = None, portable: bool | None = None

@@ -103,7 +103,9 @@ def _report(a, file: str | None, namespace: dict[str, Any]) -> str:
         run_session(tests, a, [Job("you", lambda: KernelStudent(namespace))], results.append)
     finally:
         _forget_modules_under(a.public_tests, before)
-    r = results[0]
+    from autograder.testkit.attribution import attribute
+
+    r = attribute(results[0], a)  # a failing helper is named where another exercise uses it
     if file is not None:
         mine = {e.id for e in a.exercises if e.function in a.files[file]}
         r = replace(r, exercises=tuple(e for e in r.exercises if e.id in mine),
