@@ -29,16 +29,16 @@ def _wrong(f, *args):
         return f(*args)
 
 
-def expect_derivative(student, name, x, rng, forward):
+def expect_derivative(student, name, x, rng, forward, forward_text=None):
     """name(x) · dout matches centred finite differences of Σ dout · forward(x), dout random.
 
     ``forward`` is the name of the student's function (all points evaluated in one round trip)
-    or a numpy function.
+    or a trusted numpy function (``forward_text`` names it).
     """
     dout = random_upstream(rng, x.shape)
     g = expect_array(getattr(student, name)(x), what=_("{name}'s result").format(name=name), shape=x.shape)
     if callable(forward):
-        f, batched, forward_text = forward, None, f"np.{forward.__name__}"
+        f, batched, forward_text = forward, None, forward_text or f"np.{forward.__name__}"
     else:
         f, forward_text = None, _("your {forward}").format(forward=forward)
 
@@ -169,8 +169,13 @@ def test_relu_grad_known_values(student):
 @pytest.mark.exercise("relu_grad")
 @pytest.mark.points(1)
 def test_relu_grad_matches_finite_differences(student, rng):
-    """relu_grad matches finite differences of your relu (away from the kink at 0)"""
-    expect_derivative(student, "relu_grad", away_from_kinks(rng, (3, 4)), rng, "relu")
+    """relu_grad matches finite differences of max(0, x) (away from the kink at 0)
+
+    Differentiated is max(0, x) itself, not your relu: relu_grad is graded on its own, so a wrong
+    relu costs points in relu only.
+    """
+    expect_derivative(student, "relu_grad", away_from_kinks(rng, (3, 4)), rng,
+                      lambda x: np.maximum(x, 0.0), "max(0, x)")
 
 
 # ---------------------------------------------------------------- tanh_grad

@@ -97,10 +97,18 @@ def _trained(result, d, c):
     return (expect_array(W, what="W", shape=(d, c)), expect_array(b, what="b", shape=(c,)))
 
 
+def _full_batch_step(X, y, W, b, lr, bias_sign=1.0):
+    """One gradient step of softmax regression on the whole batch (moderate logits only)."""
+    logits = X @ W + bias_sign * b
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    dlogits = (e / e.sum(axis=1, keepdims=True) - np.eye(W.shape[1])[y]) / len(y)
+    return W - lr * X.T @ dlogits, b - lr * dlogits.sum(axis=0)
+
+
 @pytest.mark.exercise("train_softmax_regression")
 @pytest.mark.points(1)
-def test_training_one_full_batch_step(student, rng):
-    """One epoch with one batch of all N examples is one gradient step from W = 0, b = 0"""
+def test_training_full_batch_steps(student, rng):
+    """One and two epochs with one batch of all N examples are one and two gradient steps from W = 0, b = 0"""
     X, y = _blobs(rng, (3, 5, 7))  # unbalanced classes, so the step of b is not 0
     n, lr = len(y), 0.5
     W, b = _trained(student.train_softmax_regression(X, y, 3, lr=lr, epochs=1, batch_size=n, seed=0), 2, 3)
@@ -113,6 +121,15 @@ def test_training_one_full_batch_step(student, rng):
     expect_close(b, -lr * dlogits.sum(axis=0), what="b", on=on, rtol=1e-7, atol=1e-10, mistakes={
         _("b is never updated: db = dlogits summed over the batch"): np.zeros(3),
     })
+    # The second step starts where b is no longer 0, so how b enters the logits shows.
+    W1, b1 = _full_batch_step(X, y, np.zeros((2, 3)), np.zeros(3), lr)
+    W2, b2 = _full_batch_step(X, y, W1, b1, lr)
+    W, b = _trained(student.train_softmax_regression(X, y, 3, lr=lr, epochs=2, batch_size=n, seed=0), 2, 3)
+    on = _("15 points in 2-D, 3 classes, epochs=2, batch_size=15, lr=0.5")
+    wrong_bias = _full_batch_step(X, y, W1, b1, lr, bias_sign=-1.0)
+    bias_mistake = _("the bias enters the logits with the wrong sign: logits = X @ W + b")
+    expect_close(W, W2, what="W", on=on, rtol=1e-7, atol=1e-10, mistakes={bias_mistake: wrong_bias[0]})
+    expect_close(b, b2, what="b", on=on, rtol=1e-7, atol=1e-10, mistakes={bias_mistake: wrong_bias[1]})
 
 
 @pytest.mark.exercise("train_softmax_regression")
