@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-fast lint assignments release bench clean browser translations postgres serve bench-portal
+.PHONY: install demo test test-fast goldens mutants lint assignments release bench clean browser translations postgres serve bench-portal
 
 install: $(STAMP)
 
@@ -57,6 +57,14 @@ postgres:
 	      "install Debian's postgresql package as root (apt-get install postgresql)" >&2; exit 1; \
 	  fi; \
 	fi
+
+# Regenerate the tests each tests/submissions/<case> must fail (expected.toml: fail, public_fail); review the diff.
+goldens: install
+	$(BIN)/python -m autograder.devtools.goldens --course .
+
+# How strong hw07's tests are: reports/hw07/mutants/mutants.md and .html (autograder mutants).
+mutants: install
+	$(BIN)/autograder mutants hw07 --out reports/hw07/mutants
 
 # Speed and memory, measured against baselines taken in the same run (not part of `make test`).
 bench: install

@@ -57,6 +57,17 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("doctor", help="show which isolation layers this machine supports")
 
+    m = sub.add_parser("mutants", help="how strong an assignment's tests are: every single-change mutant "
+                       "of the solution's graded regions, graded (instructors)")
+    m.add_argument("assignment")
+    m.add_argument("--out", type=Path, default=None,
+                   help="folder for mutants.md, mutants.html and the mutants' grading (default: "
+                   "reports/<assignment>/mutants)")
+    m.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
+    m.add_argument("--jobs", type=int, default=None, help="grading processes (default: cores)")
+    m.add_argument("--fail-under", type=float, default=None, metavar="PCT",
+                   help="exit 1 when the hidden tests kill less than PCT%% of the non-equivalent mutants")
+
     from autograder.export.cli import add_export  # export gradescope|otter|grades (argparse only)
 
     add_export(sub)
@@ -78,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in COMMANDS:
             return run_portal(args)
         return {"check": _check, "grade": _grade, "build": _build, "release": _release,
-                "doctor": _doctor, "history": _history, "report": _report}[args.command](args)
+                "doctor": _doctor, "history": _history, "report": _report,
+                "mutants": _mutants}[args.command](args)
     except KeyboardInterrupt:
         print("interrupted; finished results are kept", file=sys.stderr)
         return 130
@@ -223,6 +235,37 @@ def _release(args) -> int:
         print(f"autograder release: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {path}")
+    return 0
+
+
+def _mutants(args) -> int:
+    import os
+
+    from autograder.audit.mutation import analyse
+    from autograder.course.assignment import AssignmentError
+    from autograder.course.files import write_atomic
+    from autograder.render.mutation_report import (
+        mutation_html,
+        mutation_json,
+        mutation_markdown,
+        summary_lines,
+    )
+
+    out = args.out or Path(args.course) / "reports" / args.assignment / "mutants"
+    try:
+        r = analyse(args.course, args.assignment, out, jobs=args.jobs or os.cpu_count() or 1)
+    except (AssignmentError, FileNotFoundError, RuntimeError, ValueError) as exc:
+        print(f"autograder mutants: {exc}", file=sys.stderr)
+        return 2
+    write_atomic(out / "mutants.md", mutation_markdown(r))
+    write_atomic(out / "mutants.html", mutation_html(r))
+    write_atomic(out / "mutants.json", mutation_json(r))
+    print("\n".join(summary_lines(r)))
+    print(f"wrote {out / 'mutants.md'}, {out / 'mutants.html'} and {out / 'mutants.json'}")
+    rate = r.totals().rate("hidden")
+    if args.fail_under is not None and (rate is None or 100 * rate < args.fail_under):
+        print(f"autograder mutants: the hidden tests kill less than {args.fail_under:g}%", file=sys.stderr)
+        return 1
     return 0
 
 
