@@ -1,9 +1,12 @@
 """The hw07 hidden tests (reference/hw07/tests/) judged on real submissions.
 
 Each folder tests/submissions/<case>/ is a complete submission plus expected.toml:
-``lose`` lists the exercises that must lose points (every other exercise must get full marks) and
-``mistake``, when given, must appear in the feedback of a failed test of each of them. Every case
-is graded in one ``grade_class`` run, through the same engine, workers and isolation the TAs use.
+``lose`` lists the exercises that must lose points (every other exercise must get full marks),
+``mistake``, when given, must appear in the feedback of a failed test of each of them, and the golden
+per-test outcomes ``fail`` and ``public_fail`` name exactly the hidden and the public tests it fails
+(``make goldens`` regenerates them for review). Every case is graded in one ``grade_class`` run,
+through the same engine, workers and isolation the TAs use, and run through the public tests as
+``autograder check`` runs them.
 """
 
 import json
@@ -13,7 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from autograder.audit.suite_run import Suite, run_suite
+from autograder.course.assignment import load_assignment
 from autograder.grading.batch import grade_class
+from autograder.testkit.attribution import failed_exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES_DIR = ROOT / "tests" / "submissions"
@@ -122,3 +128,31 @@ def test_sgd_failing_at_its_one_job_keeps_at_most_half(graded, case):
     """Gradient ascent or a step without the learning rate: at most 5 of sgd_step's 10 points."""
     e = exercises(graded[0][case])["sgd_step"]
     assert e.max_score == 10 and e.score <= 5, (case, e.score)
+
+
+@pytest.fixture(scope="module")
+def public(tmp_path_factory):
+    """case -> the self-check's result on it (the public tests, as `autograder check` runs them)."""
+    subs = copy_cases(CASES, tmp_path_factory.mktemp("public"))
+    a = load_assignment(ROOT / "assignments" / "hw07")
+    return run_suite(Suite(a.public_tests, a.folder, None, (a.locale,)), {c: subs / c for c in CASES}, jobs=2)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_case_fails_exactly_its_golden_tests(graded, public, case):
+    """The hidden and public tests a case fails are exactly those expected.toml names (make goldens)."""
+    want = expected(case)
+    assert "fail" in want and "public_fail" in want, f"{case}: no golden outcomes; run make goldens"
+    hidden = sorted(t.nodeid for t in graded[0][case].tests if not t.passed)
+    assert hidden == sorted(want["fail"]), f"{case}: hidden tests failed now vs golden"
+    pub = sorted(t.nodeid for t in public[case].tests if not t.passed)
+    assert pub == sorted(want["public_fail"]), f"{case}: public tests failed now vs golden"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_public_failure_costs_hidden_points_in_the_same_exercise(graded, public, case):
+    """The self-check never fails an exercise that grading gives full marks (a failure that names a
+    failing helper counts for the helper's exercise)."""
+    a = load_assignment(ROOT / "assignments" / "hw07")
+    lost = {e.id for e in graded[0][case].exercises if e.score < e.max_score}
+    assert set(failed_exercises(public[case], a)) <= lost, case
