@@ -242,7 +242,7 @@ def _mutants(args) -> int:
     import os
 
     from autograder.audit.mutation import analyse
-    from autograder.course.assignment import AssignmentError
+    from autograder.course.errors import AssignmentError, GraderError
     from autograder.course.files import write_atomic
     from autograder.render.mutation_report import (
         mutation_html,
@@ -254,7 +254,7 @@ def _mutants(args) -> int:
     out = args.out or Path(args.course) / "reports" / args.assignment / "mutants"
     try:
         r = analyse(args.course, args.assignment, out, jobs=args.jobs or os.cpu_count() or 1)
-    except (AssignmentError, FileNotFoundError, RuntimeError, ValueError) as exc:
+    except (AssignmentError, GraderError, FileNotFoundError, RuntimeError, ValueError) as exc:
         print(f"autograder mutants: {exc}", file=sys.stderr)
         return 2
     write_atomic(out / "mutants.md", mutation_markdown(r))
