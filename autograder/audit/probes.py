@@ -182,8 +182,9 @@ def _differ(a: Any, b: Any, where: str) -> str | None:
                                 equal_nan=True)
             if not ok.all():
                 i = int(np.flatnonzero(~ok.ravel())[0])
+                index = tuple(int(k) for k in np.unravel_index(i, x.shape))
                 return (f"{where}: {y.ravel()[i]:.6g} instead of {x.ravel()[i]:.6g}"
-                        + (f" (at index {np.unravel_index(i, x.shape)})" if x.ndim else ""))
+                        + (f" (at index {index})" if x.ndim else ""))
             return None
     if type(a) is not type(b) and not (isinstance(a, (tuple, list)) and isinstance(b, (tuple, list))):
         return f"{where}: a {type(b).__name__} instead of a {type(a).__name__}"
