@@ -6,62 +6,16 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from dataclasses import replace
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
-from portal_support import db_url, fake_factory, pg_server  # noqa: F401 - fixtures
-from tiny_course import SOL, make_course
+from portal_support import PY, Portal, db_url, pg_server  # noqa: F401 - fixtures
+from tiny_course import SOL
 
 from autograder.intake.unpack import content_hash
 from autograder.portal import auth
-from autograder.portal.app import create_app
-from autograder.portal.db.models import Token, User
-from autograder.portal.settings import RateLimits, Settings, UploadLimits
-
-PY = [("files", ("activations.py", SOL["activations.py"].encode())),
-      ("files", ("optim.py", SOL["optim.py"].encode()))]
-
-
-class Portal:
-    def __init__(self, root: Path, url: str, toml_extra: str = "",
-                 due: str | None = "2030-01-01T00:00:00+00:00", **settings):
-        self.course = make_course(root / "course", due=due)
-        if toml_extra:
-            toml = self.course / "assignments/hw07/assignment.toml"
-            toml.write_text(toml.read_text() + toml_extra)
-        self.settings = Settings(course=self.course, data=root / "data", db_url=url, **settings)
-        self.app = create_app(self.settings)
-        self.state = self.app.state.portal
-        self.http = TestClient(self.app)
-        self.tokens = {}
-        with self.state.sessions() as db:
-            for uid, role in (("alice", "student"), ("bob", "student"), ("tina", "ta")):
-                db.add(User(id=uid, role=role))
-            db.flush()
-            for uid in ("alice", "bob", "tina"):
-                self.tokens[uid] = auth.new_token(db, uid)
-            db.commit()
-
-    def h(self, who: str) -> dict:
-        return {"Authorization": f"Bearer {self.tokens[who]}"}
-
-    def submit(self, who: str = "alice", files=PY, assignment: str = "hw07", **kw):
-        return self.http.post(f"/api/v1/assignments/{assignment}/submissions", files=files,
-                              headers=self.h(who), **kw)
-
-    def get(self, path: str, who: str = "alice"):
-        return self.http.get(path, headers=self.h(who))
-
-    def dispatch(self, **kw):
-        from autograder.portal.dispatcher import Dispatcher
-
-        make = fake_factory(**kw)
-        d = Dispatcher(replace(self.settings), self.state.engine, make_executor=make, poll=0.01)
-        d.run(until_idle=True)
-        return make
+from autograder.portal.db.models import Token
+from autograder.portal.settings import RateLimits, UploadLimits
 
 
 @pytest.fixture
