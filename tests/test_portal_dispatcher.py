@@ -181,3 +181,19 @@ def test_concurrent_claimers_never_take_the_same_job(portal):
     for t in threads:
         t.join(timeout=60)
     assert len(taken) == 30 and len({j for j, _a in taken}) == 30 and {a for _j, a in taken} == {1}
+
+
+def test_a_grader_that_cannot_start_spends_no_attempt(portal):
+    sid = portal.submit().json()["id"]
+
+    def broken(ref, jobs, log_dir):
+        raise RuntimeError("the hidden tests cannot be collected")
+
+    d = dispatcher(portal, broken)
+    d.run(until_idle=True)
+    assert "hw07" in d.broken and "cannot be collected" in d.broken["hw07"][1]
+    with portal.state.sessions() as db:
+        job = db.execute(sa.select(Job)).scalar_one()
+        assert job.state == JobState.QUEUED and job.attempt == 0
+        assert db.get(Submission, sid).status == "queued"
+    assert dispatcher(portal, fake_factory()).run(until_idle=True) == 1  # fixed: graded

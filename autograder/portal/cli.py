@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -34,6 +35,9 @@ def add_portal(sub) -> None:
     _data_args(d, course=True)
     d.add_argument("--jobs", type=int, default=None, help="grading processes (default: cores)")
     d.add_argument("--until-idle", action="store_true", help="stop when the queue is empty")
+    d.add_argument("--lease", type=float, default=60.0, metavar="SECONDS",
+                   help="a claimed job is this dispatcher's for this long without a heartbeat (default 60; "
+                   "a killed dispatcher's jobs come back after it)")
 
     u = sub.add_parser("users", help="the service's users and their API tokens")
     us = u.add_subparsers(dest="users_command", required=True)
@@ -97,16 +101,21 @@ def _settings(args, **kw):
                     db_url=db_url_from(args.db, args.data), **kw)
 
 
+@contextlib.contextmanager
 def _db(args):
+    """One database session for a command (the engine is disposed after it)."""
     from autograder.portal.db.engine import DatabaseError, make_engine, migrate, sessions
 
     s = _settings(args)
     engine = make_engine(s.database_url)
     try:
         migrate(engine)
+        with sessions(engine)() as db:
+            yield db
     except DatabaseError as exc:
         raise _Fail(str(exc)) from None
-    return sessions(engine)
+    finally:
+        engine.dispose()
 
 
 def _check_course(course: Path) -> None:
@@ -154,7 +163,9 @@ def _dispatch(args) -> int:
     from autograder.portal.dispatcher import Dispatcher
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s dispatcher %(levelname)s %(message)s")
-    s = _settings(args, jobs=_jobs(args))
+    if not 1 <= args.lease <= 3600:
+        raise _Fail(f"--lease must be between 1 and 3600 seconds (got {args.lease:g})")
+    s = _settings(args, jobs=_jobs(args), lease_seconds=args.lease, heartbeat_seconds=args.lease / 6)
     _check_course(s.course)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -168,8 +179,7 @@ def _users(args) -> int:
     from autograder.portal import auth
     from autograder.portal.db.models import User
 
-    make = _db(args)
-    with make() as db:
+    with _db(args) as db:
         if args.users_command == "add":
             _upsert(db, User, args.id, args.role, args.name, args.email)
             db.commit()
@@ -219,8 +229,7 @@ def _extend(args) -> int:
         raise _Fail(f"--until {args.until!r} is not an ISO 8601 time") from None
     if until.tzinfo is None:
         raise _Fail(f"--until {args.until!r} needs a UTC offset, e.g. +03:00")
-    make = _db(args)
-    with make() as db:
+    with _db(args) as db:
         if db.get(User, args.id) is None:
             raise _Fail(f"no user {args.id!r}")
         ext = db.query(Extension).filter_by(user_id=args.id, assignment=args.assignment).one_or_none()

@@ -12,7 +12,9 @@ result exactly once. It is the only writer of results; the web process only queu
   and another dispatcher took the job) changes nothing.
 - **Retry rule**: a lost task (grading process died, lease expired) is queued again; after
   ``ATTEMPTS`` lost attempts it is recorded as a grader failure: status ``failed``, which does not
-  count against the student's attempts, and never counts as the student's grade.
+  count against the student's attempts, and never counts as the student's grade. When the grader
+  of an assignment cannot run at all (its hidden tests cannot be collected), no attempt is spent:
+  its jobs stay queued and the assignment is tried again after ``BACKOFF`` seconds.
 - **Vetting**: the stored upload is vetted here with ``autograder.intake`` (the same rules as
   ``autograder grade``), in the assignment's language, and handed to the executor as bytes.
 - **Late policy**: applied again here from the server's receipt time, with the student's extension.
@@ -28,6 +30,7 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -43,6 +46,7 @@ from autograder.portal.storage import Storage
 
 log = logging.getLogger("autograder.portal.dispatcher")
 ATTEMPTS = 2  # lost attempts before a job is recorded as a grader failure
+BACKOFF = 30.0  # seconds before an assignment whose grader cannot start is tried again
 
 
 @dataclass(frozen=True)
@@ -60,13 +64,17 @@ class Claim:
         return f"{self.job_id}.{self.attempt}"
 
 
-def claim_one(db: Session, owner: str, lease: float) -> Claim | None:
-    """Claim the oldest claimable job (queued, or running with an expired lease), or None."""
+def claim_one(db: Session, owner: str, lease: float, skip: Collection[str] = ()) -> Claim | None:
+    """Claim the oldest claimable job (queued, or running with an expired lease), or None.
+    ``skip``: assignments not to claim now (their grader cannot start)."""
     t = now()
     expired = sa.and_(Job.state == JobState.RUNNING, Job.lease_until < t)
     claimable = sa.or_(Job.state == JobState.QUEUED, expired)
-    pick = (sa.select(Job.id).where(claimable).order_by(Job.id).limit(1)
-            .with_for_update(skip_locked=True).scalar_subquery())
+    pick = sa.select(Job.id).where(claimable)
+    if skip:
+        pick = pick.join(Submission, Submission.id == Job.submission_id).where(
+            Submission.assignment.notin_(sorted(skip)))
+    pick = pick.order_by(Job.id).limit(1).with_for_update(skip_locked=True, of=Job).scalar_subquery()
     row = db.execute(sa.update(Job).where(Job.id == pick, claimable)
                      .values(state=JobState.RUNNING, attempt=Job.attempt + 1, owner=owner,
                              lease_until=t + timedelta(seconds=lease))
@@ -139,8 +147,7 @@ class _Assignment:
     def __init__(self, course: Path, name: str, make_executor, jobs: int, log_dir: Path):
         from autograder.course import i18n
         from autograder.course.assignment import find_assignment
-        from autograder.portal.seam import AssignmentRef
-        from autograder.testkit.session import grading_hash
+        from autograder.portal.seam import AssignmentRef, grading_hash
 
         self.a, self.secrets = find_assignment(course, name)
         self.lang = i18n.check_lang(self.a.lang)
@@ -167,6 +174,7 @@ class Dispatcher:
         self.assignments: dict[str, _Assignment] = {}
         self.inflight: dict[str, tuple[Claim, _Assignment]] = {}
         self.recorded = 0
+        self.broken: dict[str, tuple[float, str]] = {}  # assignment -> (retry after, why): not claimed
         self._beat = 0.0
 
     # -- the loop
@@ -202,9 +210,12 @@ class Dispatcher:
 
     def _fill(self) -> int:
         claimed = 0
+        t = time.monotonic()
+        for name in [n for n, (until, _why) in self.broken.items() if until <= t]:
+            del self.broken[name]
         while len(self.inflight) < max(1, self.settings.jobs):
             with self.sessions() as db:
-                c = claim_one(db, self.owner, self.settings.lease_seconds)
+                c = claim_one(db, self.owner, self.settings.lease_seconds, skip=self.broken)
             if c is None:
                 break
             claimed += 1
@@ -223,6 +234,12 @@ class Dispatcher:
             return
         try:
             x = self._assignment(c.assignment)
+        except Exception as exc:  # noqa: BLE001 - the grader cannot start: not this student's attempt
+            self._broken(c.assignment, f"{type(exc).__name__}: {exc}")
+            with self.sessions() as db:
+                requeue(db, c, "", keep_attempt=True)
+            return
+        try:
             task, c = self._task(c, x)
         except Exception as exc:  # noqa: BLE001 - a grader fault: this attempt is lost, not the dispatcher
             log.exception("cannot start job %s", c.key)
@@ -265,11 +282,19 @@ class Dispatcher:
                 else:
                     self._finish(c, x, o.results_json)
 
+    def _broken(self, name: str, why: str) -> None:
+        """The grader of ``name`` cannot run: its jobs wait (queued, attempts kept) for BACKOFF s."""
+        log.error("cannot grade %s now (retrying in %g s): %s", name, BACKOFF, why)
+        self.broken[name] = (time.monotonic() + BACKOFF, why)
+
     def _drop_executor(self, x: _Assignment, why: str) -> None:
+        """The executor says the grader cannot run: its jobs go back (attempts kept), the assignment waits."""
+        self._broken(x.a.name, why)
         for key, (c, cx) in list(self.inflight.items()):
             if cx is x:
                 del self.inflight[key]
-                self._lost(c, x, why)
+                with self.sessions() as db:
+                    requeue(db, c, "", keep_attempt=True)
         with contextlib.suppress(Exception):
             x.executor.close()
         self.assignments.pop(x.a.name, None)
