@@ -66,9 +66,20 @@ goldens: install
 mutants: install
 	$(BIN)/autograder mutants hw07 --out reports/hw07/mutants
 
+# The submission service on this course: embedded database in .portal-demo/, demo users; prints their tokens
+# and the `autograder submit` line to try (Ctrl-C stops the web app and the dispatcher). PORT=8000 by default.
+PORT ?= 8000
+serve: install
+	$(BIN)/python -m autograder.devtools.serve_demo --course . --data .portal-demo --port $(PORT)
+
 # Speed and memory, measured against baselines taken in the same run (not part of `make test`).
 bench: install
 	$(BIN)/python bench/bench_grading.py
+
+# The submission service under a deadline burst (200 students, loopback only, bounded): accept latency,
+# time until all graded, throughput against the batch `autograder grade` of the same class in the same run.
+bench-portal: install
+	$(BIN)/python bench/bench_portal.py
 
 # Stubs in assignments/ are generated from solutions/ (never edit them by hand).
 assignments: install

@@ -3,6 +3,7 @@ server: statuses, JSON errors, who sees what, caps, rate limits, headers, policy
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -16,6 +17,7 @@ from autograder.intake.unpack import content_hash
 from autograder.portal import auth
 from autograder.portal.db.models import Token
 from autograder.portal.settings import RateLimits, UploadLimits
+from autograder.portal.storage import unpack
 
 
 @pytest.fixture
@@ -33,7 +35,8 @@ def test_submit_is_accepted_with_a_receipt_once_durable(portal):
     want = content_hash([(n, d) for _f, (n, d) in PY])
     assert doc["receipt"]["sha256"] == want and doc["receipt"]["received_at"].endswith("+00:00")
     blobs = [p for p in (portal.settings.data / "blobs").rglob("*") if p.is_file() and p.parent.name != "tmp"]
-    assert sorted(b.read_bytes() for b in blobs) == sorted(d for _f, (_n, d) in PY)
+    assert len(blobs) == 1 and unpack(blobs[0].read_bytes()) == [(n, d) for _f, (n, d) in PY]
+    assert blobs[0].name == hashlib.sha256(blobs[0].read_bytes()).hexdigest()  # content-addressed
     s = portal.get(f"/api/v1/submissions/{doc['id']}").json()
     assert s["status"] == "queued" and s["queue_position"] == 0 and s["student_id"] == "alice"
     assert s["results"] is None and s["assignment"] == "hw07"
@@ -147,7 +150,7 @@ def test_file_names_are_never_used_as_paths(portal):
         from autograder.portal.db.models import Submission
 
         manifest = json.loads(db.get(Submission, sid).manifest)
-    assert [m[0] for m in manifest] == ["escape.py", "evil.py"]
+    assert [m[0] for m in manifest["files"]] == ["escape.py", "evil.py"]
 
 
 def test_uploads_over_the_caps_are_413_even_without_a_content_length(tmp_path, db_url):  # noqa: F811

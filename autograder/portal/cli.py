@@ -35,6 +35,8 @@ def add_portal(sub) -> None:
     _data_args(d, course=True)
     d.add_argument("--jobs", type=int, default=None, help="grading processes (default: cores)")
     d.add_argument("--until-idle", action="store_true", help="stop when the queue is empty")
+    d.add_argument("--nice", type=int, default=10, help="scheduling niceness of the dispatcher and its "
+                   "grading processes (default 10: the web process answers uploads first)")
     d.add_argument("--lease", type=float, default=60.0, metavar="SECONDS",
                    help="a claimed job is this dispatcher's for this long without a heartbeat (default 60; "
                    "a killed dispatcher's jobs come back after it)")
@@ -162,7 +164,10 @@ def _dispatch(args) -> int:
 
     from autograder.portal.dispatcher import Dispatcher
 
+    if args.nice:
+        os.nice(max(0, min(19, args.nice)))  # inherited by the grading processes it starts
     logging.basicConfig(level=logging.INFO, format="%(asctime)s dispatcher %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     if not 1 <= args.lease <= 3600:
         raise _Fail(f"--lease must be between 1 and 3600 seconds (got {args.lease:g})")
     s = _settings(args, jobs=_jobs(args), lease_seconds=args.lease, heartbeat_seconds=args.lease / 6)

@@ -14,6 +14,7 @@ import tomllib
 from pathlib import Path
 
 ENV = "AUTOGRADER_TOKEN"
+SHOWN = 12  # failed tests printed in full
 
 
 class ClientError(Exception):
@@ -161,9 +162,10 @@ def summary(s: dict) -> str:
         lines.append(f"  {ex_id:<26} {score:g} / {mx:g}")
     if r.get("output"):
         lines += ["", r["output"]]
-    for t in r.get("tests", []):
-        if t.get("status") != "passed" and t.get("output"):
-            lines += [f"- {t['name']}: {t['output']}"]
+    failed = [t for t in r.get("tests", []) if t.get("status") != "passed" and t.get("output")]
+    lines += [f"- {t['name']}: {t['output']}" for t in failed[:SHOWN]]
+    if len(failed) > SHOWN:
+        lines.append(f"... and {len(failed) - SHOWN} more failed tests")
     if r.get("tests_hidden"):
         lines.append(f"({r['tests_hidden']} test details are not shown yet)")
     return "\n".join(lines)

@@ -252,11 +252,11 @@ class Dispatcher:
         from autograder.course import i18n
         from autograder.intake.unpack import unpack_upload
         from autograder.portal.seam import GradeTask
+        from autograder.portal.submissions import upload_files
 
         with self.sessions() as db:
             sub = db.get(Submission, c.submission_id)
-            manifest = json.loads(sub.manifest)
-        files = [(name, self.storage.get(sha)) for name, sha, _size in manifest]
+        files = upload_files(self.storage, sub)
         with i18n.language(x.lang, x.locales):
             u = unpack_upload(files, x.a.files_map())
         c = replace(c, submission_hash=u.hash)
@@ -330,6 +330,8 @@ class Dispatcher:
             r = apply_late(r, policy, c.submitted_at)
             if record(db, c, x.ahash, gradescope.dumps(r), r.score, r.max_score):
                 self.recorded += 1
+                log.info("job %s graded: %s %s %g/%g", c.key, c.student_id, c.assignment, r.score,
+                         r.max_score)
 
     def _lost(self, c: Claim, x: _Assignment | None, why: str) -> None:
         log.warning("job %s lost: %s", c.key, why)

@@ -1,8 +1,10 @@
 """Uploaded files, content-addressed: ``DATA/blobs/ab/abcdef...`` named by their sha256.
 
-A blob is written to a temporary file, fsynced, renamed into place and its folder fsynced, all
-before the database row that names it commits: a submission the service acknowledged (202) always
-has its files. File names a student chose are never used as paths here (only hashes are).
+One upload is one blob (``pack``: its files' names and bytes, length-prefixed), so acknowledging
+it costs one file and one folder fsync, whatever the number of files. A blob is written to a
+temporary file, fsynced, renamed into place and its folder fsynced, all before the database row
+that names it commits: a submission the service acknowledged (202) always has its files. File
+names a student chose are never used as paths here (only hashes are).
 """
 
 from __future__ import annotations
@@ -14,6 +16,33 @@ import secrets
 from pathlib import Path
 
 _SHA = re.compile(r"[0-9a-f]{64}")
+MAGIC = b"autograder-upload-1\n"
+
+
+def pack(files: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...]) -> bytes:
+    """The files of one upload as one byte string: per file, name and bytes with their lengths."""
+    out = [MAGIC]
+    for name, data in files:
+        raw = name.encode("utf-8", "replace")
+        out += [len(raw).to_bytes(4, "big"), raw, len(data).to_bytes(8, "big"), data]
+    return b"".join(out)
+
+
+def unpack(blob: bytes) -> list[tuple[str, bytes]]:
+    """``pack``'s files back; ValueError for anything else."""
+    if not blob.startswith(MAGIC):
+        raise ValueError("not an upload blob")
+    files, i = [], len(MAGIC)
+    while i < len(blob):
+        n = int.from_bytes(blob[i:i + 4], "big")
+        name = blob[i + 4:i + 4 + n].decode("utf-8", "replace")
+        i += 4 + n
+        m = int.from_bytes(blob[i:i + 8], "big")
+        if i + 8 + m > len(blob):
+            raise ValueError("a truncated upload blob")
+        files.append((name, blob[i + 8:i + 8 + m]))
+        i += 8 + m
+    return files
 
 
 class Storage:

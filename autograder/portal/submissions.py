@@ -26,7 +26,7 @@ from autograder.portal.db.models import (
     now,
 )
 from autograder.portal.policy import PortalPolicy, close_for, late_for, load_policy, tests_visible
-from autograder.portal.storage import Storage
+from autograder.portal.storage import Storage, pack, unpack
 from autograder.portal.uploads import Upload
 
 
@@ -38,20 +38,39 @@ class Refused(Exception):
         self.status, self.message, self.retry_after = status, message, retry_after
 
 
+_CACHE: dict[tuple[str, str], tuple[int, tuple[Assignment, PortalPolicy]]] = {}
+
+
 @dataclass(frozen=True)
 class Course:
-    """The assignments of the course, read from its folder (unknown name: None)."""
+    """The assignments of the course, read from its folder (unknown name: None); kept while their
+    assignment.toml is unchanged."""
 
     root: Path
 
     def assignment(self, name: str) -> tuple[Assignment, PortalPolicy] | None:
-        if not name or "/" in name or name.startswith("."):
+        if not name or "/" in name or "\\" in name or name.startswith("."):
             return None
+        toml = self.root / "assignments" / name / "assignment.toml"
+        try:
+            stamp = toml.stat().st_mtime_ns
+        except OSError:
+            return None
+        key = (str(self.root), name)
+        hit = _CACHE.get(key)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
         try:
             a, _secrets = find_assignment(self.root, name)
         except AssignmentError:
             return None
-        return a, load_policy(a)
+        _CACHE[key] = (stamp, (a, load_policy(a)))
+        return _CACHE[key][1]
+
+
+def upload_files(storage: Storage, sub: Submission) -> list[tuple[str, bytes]]:
+    """The files of a submission as uploaded (OSError/ValueError when its blob is missing or damaged)."""
+    return unpack(storage.get(json.loads(sub.manifest)["blob"]))
 
 
 def extension(db: Session, user_id: str, assignment: str) -> datetime | None:
@@ -103,8 +122,10 @@ def check_policy(db: Session, user: User, a: Assignment, p: PortalPolicy, at: da
 
 
 def accept(db: Session, storage: Storage, user: User, a: Assignment, upload: Upload) -> Submission:
-    """Store the files (durable first), then the submission and its job in one transaction."""
-    manifest = [[name, storage.put(data), len(data)] for name, data in upload.files]
+    """Store the files (one blob, durable first), then the submission and its job in one transaction."""
+    blob = storage.put(pack(upload.files))
+    manifest = {"blob": blob, "kind": upload.kind,
+                "files": [[name, len(data)] for name, data in upload.files]}
     sub = Submission(id=secrets.token_hex(16), user_id=user.id, assignment=a.name, received_at=now(),
                      sha256=content_hash(upload.files), manifest=json.dumps(manifest),
                      status=SubmissionStatus.QUEUED)

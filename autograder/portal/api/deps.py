@@ -26,10 +26,15 @@ def bearer(request: Request) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def current_user(request: Request, db: Session = Depends(db_session)) -> User:
-    """The caller: 401 without a valid token; 429 (Retry-After) beyond the per-token rate."""
+def current_user(request: Request) -> User:
+    """The caller: 401 without a valid token; 429 (Retry-After) beyond the per-token rate.
+
+    Its own short session: a request never holds a connection while its body streams in."""
     token = bearer(request)
-    user = auth.user_for(db, token) if token else None
+    user = None
+    if token:
+        with portal(request).sessions() as db:
+            user = auth.user_for(db, token)
     if user is None:
         raise HTTPException(401, "missing or invalid API token (Authorization: Bearer TOKEN)",
                             headers={"WWW-Authenticate": "Bearer"})

@@ -22,7 +22,7 @@ def make_engine(url: str) -> sa.Engine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                                  pool_size=10, max_overflow=20)
+                                  pool_size=20, max_overflow=30)
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(conn, _record):
@@ -34,7 +34,7 @@ def make_engine(url: str) -> sa.Engine:
             cur.close()
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)
 
 
 def sessions(engine: sa.Engine) -> sessionmaker[Session]:
