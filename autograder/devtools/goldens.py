@@ -16,7 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-_LIST = re.compile(r"^(fail|public_fail) = \[[^\]]*\]\n?", re.M)
+# A list as golden_block writes it: ``key = []``, or one quoted node id per line (ids hold "]").
+_LIST = re.compile(r'^(fail|public_fail) = \[(?:\]|\n(?:[ \t]+"[^"\n]*",?\n)*\])\n?', re.M)
 
 
 def golden_block(fail: list[str], public_fail: list[str]) -> str:
