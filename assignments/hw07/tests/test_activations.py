@@ -11,8 +11,8 @@ from autograder.course.i18n import N_, _
 from autograder.testkit.gradcheck import away_from_kinks, check_backward, random_upstream
 from autograder.testkit.expect import expect_array, expect_close, expect_no_warnings, expect_unchanged, fail
 
-X = np.array([-2.0, 0.0, 0.5, 3.0])  # small known points; σ(0) = 0.5, σ'(0) = 0.25, tanh'(0) = 1
-X_TEXT = N_("x = [-2, 0, 0.5, 3]")
+X = np.array([-2.0, -0.5, 0.0, 0.5, 3.0])  # small known points (both signs); σ(0) = 0.5, σ'(0) = 0.25, tanh'(0) = 1
+X_TEXT = N_("x = [-2, -0.5, 0, 0.5, 3]")
 HUGE = np.array([-1e4, -1000.0, -30.0, 0.0, 30.0, 1000.0, 1e4])
 HUGE_TEXT = N_("x = [-1e4, -1000, -30, 0, 30, 1000, 1e4]")
 ELEMENTWISE = ["sigmoid", "sigmoid_grad", "relu", "relu_grad", "tanh_grad"]
