@@ -75,6 +75,7 @@ class MutationReport:
     exercises: tuple[ExerciseKills, ...]
     probes: int  # probe calls per function (all functions together)
     seconds: float
+    phases: tuple[tuple[str, float], ...] = ()  # (what, seconds): generate, hidden, public, probes
 
     def totals(self) -> ExerciseKills:
         return _kills("all", self.outcomes)
@@ -274,21 +275,30 @@ def analyse(course_root: Path, name: str, out: Path, jobs: int = 2, progress: bo
     from autograder.grading.batch import grade_class
 
     t0 = time.monotonic()
+    phases: list[tuple[str, float]] = []
+
+    def lap(what: str) -> None:
+        phases.append((what, time.monotonic() - t0 - sum(s for _w, s in phases)))
+
     course_root, out = Path(course_root).resolve(), Path(out).resolve()
     a, secrets = find_assignment(course_root, name)
     mutants = generate(course_root, a)
     if only is not None:
         mutants = [m for m in mutants if m.id in set(only)]
     folders = write_mutants(course_root, a, mutants, out / "submissions")
+    lap("generate")
     cr = grade_class(out / "submissions", course_root, name, out / "hidden", jobs=jobs, progress=progress)
     hidden = {r.student_id: r for r in cr.results}
+    lap("hidden tests")
     public = run_suite(Suite(a.public_tests, a.folder, None, (a.locale,)), folders, jobs=jobs, lang=a.lang)
+    lap("public tests")
     control_h, control_p = hidden[SOLUTION], public[SOLUTION]
     if control_h.score != control_h.max_score or not all(t.passed for t in control_p.tests):
         raise RuntimeError(f"the unchanged solution does not get full marks ({control_h.score:g}/"
                            f"{control_h.max_score:g}) or fails a public test: fix that first")
     differences, n_probes = probe_all(course_root, a, secrets, folders, mutants, jobs)
+    lap("probes")
     outcomes = tuple(classify(m, hidden[m.id], public[m.id], differences.get(m.id), a) for m in mutants)
     exercises = tuple(_kills(e.id, [o for o in outcomes if o.mutant.exercise == e.id]) for e in a.exercises)
     return MutationReport(a.name, f"{LIBRARY} {version(LIBRARY)}", outcomes, exercises, n_probes,
-                          time.monotonic() - t0)
+                          time.monotonic() - t0, tuple(phases))

@@ -35,8 +35,10 @@ def summary_lines(r: MutationReport) -> list[str]:
     share = None if not hidden or public is None else public / hidden
     hk, hl, hs = _counts(t, "hidden")
     pk, pl, ps = _counts(t, "public")
+    took = ", ".join(f"{what} {s:.0f} s" for what, s in r.phases)
     lines = [f"{r.assignment}: {t.mutants} mutants of the graded regions ({r.library}), "
-             f"{t.equivalent} likely equivalent, {r.probes} probe calls, {r.seconds:.0f} s",
+             f"{t.equivalent} likely equivalent, {r.probes} probe calls, {r.seconds:.0f} s"
+             + (f" ({took})" if took else ""),
              f"hidden tests kill {hk}/{t.relevant} non-equivalent mutants in their own exercise: "
              f"{rate(hidden)} (leaks {hl}, survivors {hs})",
              f"public tests kill {pk}/{t.relevant}: {rate(public)} (leaks {pl}, survivors {ps}); "
@@ -101,7 +103,9 @@ def mutation_json(r: MutationReport) -> str:
                 "public": {str(k): v for k, v in e.public.items()},
                 "hidden_kill_rate": e.rate("hidden"), "public_kill_rate": e.rate("public")}
 
-    doc = {"assignment": r.assignment, "library": r.library, "probes": r.probes, "totals": kills(r.totals()),
+    doc = {"assignment": r.assignment, "library": r.library, "probes": r.probes,
+           "seconds": round(r.seconds, 1), "phases": {what: round(s, 1) for what, s in r.phases},
+           "totals": kills(r.totals()),
            "exercises": [kills(e) for e in r.exercises],
            "mutants": [{"id": o.mutant.id, "exercise": o.mutant.exercise, "file": o.mutant.file,
                         "line": o.mutant.line, "before": o.mutant.before, "after": o.mutant.after,
