@@ -54,44 +54,46 @@ def _fail(kind: str, exc: BaseException) -> int:
     return 2
 
 
+def _export(kind: str, write, errors: tuple[type[BaseException], ...], next_steps) -> int:
+    """Run ``write()``: its error is one line on stderr (exit status 2), else ``next_steps(path)`` printed."""
+    try:
+        path = write()
+    except errors as exc:
+        return _fail(kind, exc)
+    print(next_steps(path))
+    return 0
+
+
 def _gradescope(args) -> int:
     from autograder.course.errors import AssignmentError, SetupError
     from autograder.export.gradescope import export_gradescope
 
-    try:
-        path = export_gradescope(args.course, args.assignment, args.out)
-    except (AssignmentError, SetupError, ValueError, OSError) as exc:
-        return _fail("gradescope", exc)
-    print(f"wrote {path}\nupload it as the autograder of a Gradescope programming assignment "
-          f"(it holds the hidden tests and the reference: keep it private)")
-    return 0
+    return _export("gradescope", lambda: export_gradescope(args.course, args.assignment, args.out),
+                   (AssignmentError, SetupError, ValueError, OSError), lambda path: (
+                       f"wrote {path}\nupload it as the autograder of a Gradescope programming assignment "
+                       f"(it holds the hidden tests and the reference: keep it private)"))
 
 
 def _otter(args) -> int:
     from autograder.course.errors import AssignmentError, ExportError, GraderError
     from autograder.export.otter import export_otter
 
-    try:
-        path = export_otter(args.course, args.assignment, args.out)
-    except (AssignmentError, GraderError, ExportError, OSError) as exc:
-        return _fail("otter", exc)
-    print(f"wrote {path}\nnext: otter assign {path} {path.parent / 'dist'}   (student and autograder "
-          f"notebooks, and the autograder zip for otter run / Gradescope)")
-    return 0
+    return _export("otter", lambda: export_otter(args.course, args.assignment, args.out),
+                   (AssignmentError, GraderError, ExportError, OSError), lambda path: (
+                       f"wrote {path}\nnext: otter assign {path} {path.parent / 'dist'}   (student and "
+                       f"autograder notebooks, and the autograder zip for otter run / Gradescope)"))
 
 
 def _nbgrader(args) -> int:
     from autograder.course.errors import AssignmentError, ExportError, GraderError
     from autograder.export.nbgrader import export_nbgrader
 
-    try:
-        path = export_nbgrader(args.course, args.assignment, args.out)
-    except (AssignmentError, GraderError, ExportError, OSError) as exc:
-        return _fail("nbgrader", exc)
-    print(f"wrote {path} and {args.out / 'nbgrader_config.py'}\nnext, in {args.out}: nbgrader "
-          f"generate_assignment {args.assignment}; after collecting: nbgrader autograde {args.assignment}, "
-          f"or autograder grade {args.out} --assignment {args.assignment} --out OUT")
-    return 0
+    a = args.assignment
+    return _export("nbgrader", lambda: export_nbgrader(args.course, a, args.out),
+                   (AssignmentError, GraderError, ExportError, OSError), lambda path: (
+                       f"wrote {path} and {args.out / 'nbgrader_config.py'}\nnext, in {args.out}: nbgrader "
+                       f"generate_assignment {a}; after collecting: nbgrader autograde {a}, "
+                       f"or autograder grade {args.out} --assignment {a} --out OUT"))
 
 
 def _grades(args) -> int:

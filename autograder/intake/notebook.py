@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 from autograder.author.markers import SELF_CHECK_TAG
 from autograder.course.errors import NotebookError
-from autograder.course.i18n import _
+from autograder.course.i18n import N_, _
 
 ALLOWED_PACKAGES = frozenset({"numpy", "__future__"}) | frozenset(sys.stdlib_module_names)
 GRADER_PACKAGE = "autograder"
@@ -340,35 +340,31 @@ def _shared_lines(body: list[ast.stmt]) -> set[int]:
     return shared
 
 
+# A note per kind of dropped code, in this order: the _Dropped field it lists, and the note's text.
+_DROPPED_NOTES = (
+    ("syntax", N_("{label}: {syntax}. Those cells were not graded, so the "
+                  "functions in them count as missing; the other cells were "
+                  "graded.")),
+    ("cell_magics", N_("{label}: cells that start with a cell magic are not Python "
+                       "and were not graded (move your functions out of them): "
+                       "{cell_magics}.")),
+    ("magics", N_("{label}: IPython magics, shell commands (!...) and help (?) "
+                  "are not run when grading; left out: {magics}.")),
+    ("top_level", N_("{label}: top-level code other than definitions is not run "
+                     "when grading (only imports, functions, classes and "
+                     "assignments of simple values are kept, so your test calls "
+                     "and plots cannot break the grading); left out: {top_level}.")),
+    ("packages", N_("{label}: only numpy and the standard library can be imported "
+                    "when grading; left out: {packages}. Functions that use them "
+                    "will fail.")),
+    ("own", N_("{label}: imports of the assignment's own files were left out "
+               "(in a notebook all functions are in one module): {own}.")),
+)
+
+
 def _notes(label: str, d: _Dropped) -> tuple[str, ...]:
-    notes = []
-    if d.syntax:
-        notes.append(_("{label}: {syntax}. Those cells were not graded, so the "
-                        "functions in them count as missing; the other cells were "
-                        "graded.").format(label=label, syntax=_shown(d.syntax)))
-    if d.cell_magics:
-        notes.append(_("{label}: cells that start with a cell magic are not Python "
-                        "and were not graded (move your functions out of them): "
-                        "{cell_magics}.").format(label=label, cell_magics=_shown(d.cell_magics)))
-    if d.magics:
-        notes.append(_("{label}: IPython magics, shell commands (!...) and help (?) "
-                        "are not run when grading; left out: {magics}.").format(
-                            label=label, magics=_shown(d.magics)))
-    if d.top_level:
-        notes.append(_("{label}: top-level code other than definitions is not run "
-                        "when grading (only imports, functions, classes and "
-                        "assignments of simple values are kept, so your test calls "
-                        "and plots cannot break the grading); left out: {top_level}.").format(
-                            label=label, top_level=_shown(d.top_level)))
-    if d.packages:
-        notes.append(_("{label}: only numpy and the standard library can be imported "
-                        "when grading; left out: {packages}. Functions that use them "
-                        "will fail.").format(label=label, packages=_shown(d.packages)))
-    if d.own:
-        notes.append(_("{label}: imports of the assignment's own files were left out "
-                        "(in a notebook all functions are in one module): {own}.").format(
-                            label=label, own=_shown(d.own)))
-    return tuple(notes)
+    return tuple(_(text).format(label=label, **{field: _shown(getattr(d, field))})
+                 for field, text in _DROPPED_NOTES if getattr(d, field))
 
 
 def implemented(source: str | bytes, functions: Iterable[str]) -> set[str]:
