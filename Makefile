@@ -29,7 +29,7 @@ test-fast: install browser postgres
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -m "not slow"
 
-# tests/test_report_browser.py opens the class report in Debian's Chromium (never a downloaded build).
+# tests/reports/test_class_report_browser.py opens the class report in Debian's Chromium (never a downloaded build).
 # Installed here when missing and we are root; otherwise a clear failure, never a silent skip.
 CHROMIUM := /usr/bin/chromium
 browser:
@@ -88,7 +88,7 @@ assignments: install
 # Message catalogues (autograder.course.i18n): extract the marked texts (babel.cfg), merge them into every
 # language's .po (new ones untranslated, changed ones fuzzy), and compile the .mo files that are committed
 # (a catalogue whose texts did not change is left as it is, not re-dated).
-# tests/test_i18n.py fails while a text lacks a translation or a .mo is older than its .po.
+# tests/course/test_i18n.py fails while a text lacks a translation or a .mo is older than its .po.
 CATALOGUES := autograder:autograder assignments/hw07:assignment reference/hw07:assignment
 translations: install
 	@for c in $(CATALOGUES); do \

@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from tiny_course import REPO
 
 from autograder.cli import main
 from autograder.course.assignment import find_assignment
@@ -24,7 +25,6 @@ from autograder.export.otter import export_otter, literal, split_module
 from autograder.export.recording import record
 from autograder.testkit.session import load_reference
 
-ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
@@ -40,7 +40,7 @@ def otter(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 def assigned(tmp_path_factory) -> Path:
     """export otter, then otter assign: DIR/dist/{student,autograder}/."""
     out = tmp_path_factory.mktemp("otter")
-    master = export_otter(ROOT, "hw07", out)
+    master = export_otter(REPO, "hw07", out)
     # --no-run-tests: otter assign would run the solution against the tests; otter run does below
     otter("assign", "--no-run-tests", master.name, "dist", cwd=out)
     return out
@@ -48,7 +48,7 @@ def assigned(tmp_path_factory) -> Path:
 
 def hidden_points() -> float:
     """The hidden tests' points: the max_score of autograder grade."""
-    a, secrets = find_assignment(ROOT, "hw07")
+    a, secrets = find_assignment(REPO, "hw07")
     return sum(t.result.max_score for t in record(secrets.hidden_tests, a, load_reference(secrets.reference)))
 
 
@@ -96,7 +96,7 @@ def test_the_student_notebook_has_no_solution_and_no_hidden_test(assigned):
 
 
 def test_the_master_notebook_is_deterministic(assigned, tmp_path):
-    again = export_otter(ROOT, "hw07", tmp_path)
+    again = export_otter(REPO, "hw07", tmp_path)
     assert again.read_bytes() == (assigned / "hw07.ipynb").read_bytes()
 
 
@@ -132,7 +132,7 @@ def test_split_module_keeps_end_marker_and_drops_imports_between_student_files()
 def test_a_hidden_test_that_calls_nothing_is_refused(tmp_path):
     """Its points could not be earned in otter, so otter's max score would differ from ours."""
     for part in ("assignments", "reference", "solutions"):
-        shutil.copytree(ROOT / part / "hw07", tmp_path / part / "hw07")
+        shutil.copytree(REPO / part / "hw07", tmp_path / part / "hw07")
     (tmp_path / "reference" / "hw07" / "tests" / "test_silent.py").write_text(
         "import pytest\n\n\n@pytest.mark.exercise('sigmoid')\n@pytest.mark.points(1)\n"
         "def test_nothing(student):\n    assert True\n", encoding="utf-8")
@@ -141,5 +141,5 @@ def test_a_hidden_test_that_calls_nothing_is_refused(tmp_path):
 
 
 def test_cli(tmp_path, capsys):
-    assert main(["export", "otter", "hw07", "--out", str(tmp_path), "--course", str(ROOT)]) == 0
+    assert main(["export", "otter", "hw07", "--out", str(tmp_path), "--course", str(REPO)]) == 0
     assert (tmp_path / "hw07.ipynb").is_file() and "otter assign" in capsys.readouterr().out

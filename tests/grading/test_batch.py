@@ -8,28 +8,22 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
+from tiny_course import HIDDEN_IMPORTS, HW07_LATE, SGD_TEST, SOL, make_course, student, zip_student
 
-from autograder.author.markers import solution_files
 from autograder.cli import main
 from autograder.grading.batch import GRADER_FAILED, grade_class
 
-REPO = Path(__file__).resolve().parents[1]
 HIDDEN = '''
 import os
 import signal
-
-import numpy as np
-import pytest
-
+''' + HIDDEN_IMPORTS + '''
 
 @pytest.mark.exercise("sigmoid")
 @pytest.mark.points(2)
@@ -50,23 +44,9 @@ def test_mul_backward(student, ref, rng):
     _, cache = ref.mul_forward(x, y)
     for got, want in zip(student.mul_backward(d, cache), ref.mul_backward(d, cache)):
         np.testing.assert_allclose(got, want, rtol=1e-6)
+''' + SGD_TEST.format(points=1)
 
 
-@pytest.mark.exercise("sgd_step")
-@pytest.mark.points(1)
-def test_sgd_step(student, rng):
-    """in place"""
-    p, g = {"w": rng.normal(size=4)}, {"w": rng.normal(size=4)}
-    want = p["w"] - 0.1 * g["w"]
-    np.testing.assert_allclose(student.call("sgd_step", p, g, 0.1).args_after[0]["w"], want)
-'''
-
-
-def solution() -> dict[str, str]:
-    return solution_files(REPO / "solutions" / "hw07")
-
-
-SOL = solution()
 WRONG_SIGMOID = SOL["activations.py"].replace("def sigmoid(x):",
                                               "def sigmoid(x):\n    return x\n\n\ndef _s(x):")
 SLOW_SIGMOID = SOL["activations.py"].replace("def sigmoid(x):", "def sigmoid(x):\n    import time\n"
@@ -78,25 +58,7 @@ WRONG_MUL = SOL["gates.py"].replace("def mul_backward(dout, cache):", "def mul_b
 
 @pytest.fixture
 def course(tmp_path: Path) -> Path:
-    root = tmp_path / "course"
-    (root / "assignments" / "hw07").mkdir(parents=True)
-    shutil.copy(REPO / "assignments/hw07/assignment.toml", root / "assignments/hw07/")
-    (root / "reference" / "hw07" / "tests").mkdir(parents=True)
-    shutil.copy(REPO / "reference/hw07/hw07_reference.py", root / "reference/hw07/")
-    (root / "reference/hw07/tests/test_hidden.py").write_text(HIDDEN)
-    return root
-
-
-def student(folder: Path, changes: dict[str, str]) -> None:
-    folder.mkdir(parents=True)
-    for name, text in {**SOL, **changes}.items():
-        (folder / name).write_text(text)
-
-
-def zip_student(path: Path, changes: dict[str, str], date: tuple = (2026, 1, 1, 0, 0, 0)) -> None:
-    with zipfile.ZipFile(path, "w") as z:
-        for name, text in {**SOL, **changes}.items():
-            z.writestr(zipfile.ZipInfo(f"hw07/{name}", date), text)
+    return make_course(tmp_path / "course", due=HW07_LATE, hidden=HIDDEN)
 
 
 def make_class(subs: Path, n: int, slow: int = 0) -> None:

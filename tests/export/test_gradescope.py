@@ -1,13 +1,12 @@
 """autograder export gradescope: the zip, unpacked into a folder laid out like /autograder, grades.
 
-Gradescope unpacks the zip into ROOT/source, runs setup.sh once, copies run_autograder to ROOT and
-runs it per submission. Here ROOT is a temporary folder (AUTOGRADER_ROOT), the venv's python is first
+Gradescope unpacks the zip into REPO/source, runs setup.sh once, copies run_autograder to REPO and
+runs it per submission. Here REPO is a temporary folder (AUTOGRADER_ROOT), the venv's python is first
 on PATH, so setup.sh finds everything installed and skips apt and pip.
 """
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from tiny_course import REPO, SOL
 
 from autograder.cli import main
 from autograder.course.assignment import find_assignment
@@ -23,8 +23,6 @@ from autograder.course.late import days_late, penalty_points
 from autograder.export.gradescope import export_gradescope
 from autograder.export.gradescope_run import settings, stricter
 
-ROOT = Path(__file__).resolve().parents[1]
-MARKER = re.compile(r"^\s*#+\s*(BEGIN|END) SOLUTION.*\n", re.M)
 DUE = datetime(2026, 12, 1, 23, 59, tzinfo=timezone(timedelta(hours=3)))  # when hw07 has no [late]
 
 
@@ -45,11 +43,6 @@ def metadata(root: Path, days_after_due: float) -> dict:
     }
 
 
-def solution_files() -> dict[str, str]:
-    return {p.name: MARKER.sub("", p.read_text(encoding="utf-8"))
-            for p in sorted((ROOT / "solutions" / "hw07").glob("*.py"))}
-
-
 def softmax_without_max(files: dict[str, str]) -> dict[str, str]:
     """The classic mistake: e^z without subtracting the max first (nan for large z)."""
     text = files["activations.py"]
@@ -60,7 +53,7 @@ def softmax_without_max(files: dict[str, str]) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory) -> Path:
-    return export_gradescope(ROOT, "hw07", tmp_path_factory.mktemp("dist"))
+    return export_gradescope(REPO, "hw07", tmp_path_factory.mktemp("dist"))
 
 
 @pytest.fixture(scope="module")
@@ -119,13 +112,13 @@ def test_the_zip_holds_what_gradescope_needs_and_no_solution(bundle):
 
 
 def test_the_zip_is_deterministic(bundle, tmp_path):
-    again = export_gradescope(ROOT, "hw07", tmp_path)
+    again = export_gradescope(REPO, "hw07", tmp_path)
     assert again.read_bytes() == bundle.read_bytes()
 
 
 def test_solution_on_time_gets_full_marks_and_the_submission_time_is_recorded(root):
     meta = metadata(root, -1.5)
-    doc = run_autograder(root, solution_files(), meta)
+    doc = run_autograder(root, SOL, meta)
     x = doc["extra_data"]
     assert doc["score"] == x["max_score"] == x["raw_score"] > 0 and x["late_penalty"] == 0
     assert all(t["status"] == "passed" for t in doc["tests"]) and len(doc["tests"]) > 20
@@ -140,7 +133,7 @@ def test_solution_on_time_gets_full_marks_and_the_submission_time_is_recorded(ro
 
 def test_a_late_mutant_loses_its_exercise_and_the_late_penalty(root):
     meta = metadata(root, 1.5)  # two started days late
-    doc = run_autograder(root, softmax_without_max(solution_files()), meta)
+    doc = run_autograder(root, softmax_without_max(SOL), meta)
     x = doc["extra_data"]
     lost = {ex for ex, score, max_score, _ in x["exercises"] if score < max_score}
     assert lost == {"softmax"}
@@ -163,7 +156,7 @@ def test_without_metadata_graded_all_the_same_and_visibility_from_assignment_tom
     toml.write_text(before + '\n[gradescope]\nvisibility = "after_published"\n'
                     'test_visibility = "after_due_date"\n', encoding="utf-8")
     try:
-        doc = run_autograder(root, solution_files(), metadata=None)
+        doc = run_autograder(root, SOL, metadata=None)
     finally:
         toml.write_text(before, encoding="utf-8")
     assert doc["score"] == doc["extra_data"]["max_score"]
@@ -186,7 +179,7 @@ def test_visibility_settings(tmp_path):
 
 
 def test_cli(tmp_path, capsys):
-    assert main(["export", "gradescope", "hw07", "--out", str(tmp_path), "--course", str(ROOT)]) == 0
+    assert main(["export", "gradescope", "hw07", "--out", str(tmp_path), "--course", str(REPO)]) == 0
     assert (tmp_path / "hw07-gradescope.zip").is_file() and "keep it private" in capsys.readouterr().out
-    assert main(["export", "gradescope", "hw99", "--out", str(tmp_path), "--course", str(ROOT)]) == 2
+    assert main(["export", "gradescope", "hw99", "--out", str(tmp_path), "--course", str(REPO)]) == 2
     assert "unknown assignment 'hw99'" in capsys.readouterr().err

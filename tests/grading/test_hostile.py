@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tiny_course import REPO, SOL, write_files
 
 from autograder.grading.batch import ClassResult, grade_class
 
-ROOT = Path(__file__).resolve().parents[1]
-HOSTILE = ROOT / "tests" / "hostile"
+HOSTILE = REPO / "tests" / "hostile"
 CASES = sorted(p.name for p in HOSTILE.iterdir() if (p / "expected.toml").is_file())
 SOLUTION = "plain_solution"
 BOUND_SECONDS = 120.0
@@ -60,16 +60,11 @@ def tree_digest(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
 
 def assemble(subs: Path, listener: Listener) -> None:
     """The batch: the plain solution (markers removed) and a copy of every case."""
-    sol = subs / SOLUTION
-    sol.mkdir(parents=True)
-    for f in sorted((ROOT / "solutions" / "hw07").glob("*.py")):
-        lines = f.read_text(encoding="utf-8").splitlines(keepends=True)
-        sol.joinpath(f.name).write_text("".join(
-            x for x in lines if x.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")))
+    write_files(subs / SOLUTION, SOL)
     for case in HONEST:
         dest = subs / f"honest_{case}"
         dest.mkdir()
-        for f in sorted((ROOT / "tests" / "submissions" / case).glob("*.py")):
+        for f in sorted((REPO / "tests" / "submissions" / case).glob("*.py")):
             dest.joinpath(f.name).write_bytes(f.read_bytes())
     for case in CASES:
         dest = subs / case
@@ -137,7 +132,7 @@ class Batch:
 
 def snapshot(out: Path, canary: Path) -> dict:
     return {
-        "course": {d: tree_digest(ROOT / d) for d in ("reference", "solutions", "assignments")},
+        "course": {d: tree_digest(REPO / d) for d in ("reference", "solutions", "assignments")},
         "hostile": tree_digest(HOSTILE),
         "canary": canary.read_bytes(),
         "targets": {t: os.path.lexists(t) for t in TARGETS},
@@ -155,7 +150,7 @@ def batch(tmp_path_factory) -> Batch:
         assemble(subs, listener)
         before = snapshot(out, canary)
         t0 = time.monotonic()
-        result = grade_class(subs, ROOT, "hw07", out, jobs=2, progress=False)
+        result = grade_class(subs, REPO, "hw07", out, jobs=2, progress=False)
         seconds = time.monotonic() - t0
         time.sleep(0.5)  # a thread that acts after the return would have acted by now
         after = snapshot(out, canary)
@@ -188,7 +183,7 @@ def test_honest_students_get_exactly_the_grades_they_get_alone(batch, tmp_path):
         for f in sorted((batch.subs / sid).iterdir()):
             (alone_subs / sid).mkdir(exist_ok=True)
             (alone_subs / sid / f.name).write_bytes(f.read_bytes())
-        grade_class(alone_subs, ROOT, "hw07", alone_out, jobs=1, progress=False)
+        grade_class(alone_subs, REPO, "hw07", alone_out, jobs=1, progress=False)
         assert _comparable(alone_out, sid) == _comparable(batch.out, sid), sid
     assert batch.of(SOLUTION).score == batch.of(SOLUTION).max_score
     assert batch.of("honest_stubs").score == 0

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from tiny_course import REPO
 
 from autograder.author.markers import SELF_CHECK_TAG
 from autograder.author.notebook import plan, student_notebook
@@ -19,7 +20,6 @@ from autograder.author.release import release
 from autograder.author.stubs import build_assignment, stale_stubs
 from autograder.cli import main
 
-REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions" / "hw07"
 
 RUN = """

@@ -20,16 +20,16 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from jinja2 import Environment
+from tiny_course import REPO
 
 from autograder.cli import main
 from autograder.course import i18n
 from autograder.devtools.i18n_extract import texts_in
 
-ROOT = Path(__file__).resolve().parents[1]
-ENGINE = ROOT / "autograder"
-PUBLIC = ROOT / "assignments" / "hw07"
-HIDDEN = ROOT / "reference" / "hw07"
-SUBMISSIONS = ROOT / "tests" / "submissions"
+ENGINE = REPO / "autograder"
+PUBLIC = REPO / "assignments" / "hw07"
+HIDDEN = REPO / "reference" / "hw07"
+SUBMISSIONS = REPO / "tests" / "submissions"
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 
 
@@ -202,7 +202,7 @@ def test_grade_in_russian(tmp_path: Path) -> None:
     for case in ("sigmoid_naive", "missing_file"):
         shutil.copytree(SUBMISSIONS / case, subs / case, ignore=shutil.ignore_patterns("expected.toml"))
     out = tmp_path / "out"
-    assert main(["grade", str(subs), "--assignment", "hw07", "--out", str(out), "--course", str(ROOT),
+    assert main(["grade", str(subs), "--assignment", "hw07", "--out", str(out), "--course", str(REPO),
                  "--jobs", "2", "--no-progress", "--lang", "ru"]) == 0
 
     md = (out / "sigmoid_naive" / "feedback.md").read_text(encoding="utf-8")

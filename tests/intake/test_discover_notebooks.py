@@ -14,31 +14,20 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
+from tiny_course import REPO, SOL, write_files
 
-from autograder.author.markers import solution_files, without_markers
+from autograder.author.markers import without_markers
 from autograder.author.notebook import plan, student_notebook
 from autograder.course.assignment import load_assignment
 from autograder.grading.batch import grade_class
 from autograder.intake.discover import discover
 from autograder.intake.nbgrader import parse_timestamp, submitted_folder
 
-REPO = Path(__file__).resolve().parents[1]
 A = load_assignment(REPO / "assignments" / "hw07")
 FILES = list(A.files)
 STUB_NB = (REPO / "assignments" / "hw07" / "hw07.ipynb").read_bytes()
 SOLVED_NB = student_notebook(plan(REPO / "solutions" / "hw07", REPO / "assignments" / "hw07"),
                              "solution").encode()
-
-
-SOL = solution_files(REPO / "solutions" / "hw07")
-
-
-def put(path: Path, files: dict[str, str | bytes]) -> Path:
-    for name, data in files.items():
-        p = path / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(data if isinstance(data, bytes) else data.encode())
-    return path
 
 
 def with_cells(data: bytes, *sources: str, at: int = 2) -> bytes:
@@ -55,7 +44,8 @@ def by_id(subs) -> dict:
 # -- discovery
 
 def test_notebook_folder_and_top_level_notebook_are_students(tmp_path: Path) -> None:
-    put(tmp_path, {"ann/hw07.ipynb": SOLVED_NB, "bob.ipynb": SOLVED_NB, "cid/Untitled.ipynb": SOLVED_NB})
+    write_files(tmp_path, {"ann/hw07.ipynb": SOLVED_NB, "bob.ipynb": SOLVED_NB,
+                           "cid/Untitled.ipynb": SOLVED_NB})
     with zipfile.ZipFile(tmp_path / "dee.zip", "w") as z:
         z.writestr("hw07/hw07.ipynb", SOLVED_NB)
     subs, skipped = discover(tmp_path, A)
@@ -72,8 +62,8 @@ def test_notebook_folder_and_top_level_notebook_are_students(tmp_path: Path) -> 
 
 def test_filled_notebook_beside_untouched_stubs_is_graded(tmp_path: Path) -> None:
     stubs = {n: (REPO / "assignments" / "hw07" / n).read_text(encoding="utf-8") for n in FILES}
-    put(tmp_path, {**{f"dan/{n}": t for n, t in stubs.items()}, "dan/hw07.ipynb": SOLVED_NB})
-    put(tmp_path, {**{f"eve/{n}": t for n, t in SOL.items()}, "eve/hw07.ipynb": STUB_NB})
+    write_files(tmp_path, {**{f"dan/{n}": t for n, t in stubs.items()}, "dan/hw07.ipynb": SOLVED_NB})
+    write_files(tmp_path, {**{f"eve/{n}": t for n, t in SOL.items()}, "eve/hw07.ipynb": STUB_NB})
     subs = by_id(discover(tmp_path, A)[0])
     assert b"def sigmoid" in dict(subs["dan"].files)["activations.py"]
     assert "Your .py files were not graded: hw07.ipynb implements more of the assignment's functions " \
@@ -84,14 +74,15 @@ def test_filled_notebook_beside_untouched_stubs_is_graded(tmp_path: Path) -> Non
 
 
 def test_of_several_notebooks_the_one_with_most_work_is_graded(tmp_path: Path) -> None:
-    put(tmp_path, {"fay/hw07.ipynb": STUB_NB, "fay/hw07-Copy1.ipynb": SOLVED_NB})
+    write_files(tmp_path, {"fay/hw07.ipynb": STUB_NB, "fay/hw07-Copy1.ipynb": SOLVED_NB})
     (fay,) = discover(tmp_path, A)[0]
     assert fay.notes[0].startswith("hw07-Copy1.ipynb was graded")
     assert "hw07.ipynb was not graded: hw07-Copy1.ipynb was." in fay.notes
 
 
 def test_a_malformed_notebook_is_an_error_with_the_reason(tmp_path: Path) -> None:
-    put(tmp_path, {"gus.ipynb": SOLVED_NB[: len(SOLVED_NB) // 2], "hal/hw07.ipynb": b'{"nbformat": 4}'})
+    write_files(tmp_path, {"gus.ipynb": SOLVED_NB[: len(SOLVED_NB) // 2],
+                           "hal/hw07.ipynb": b'{"nbformat": 4}'})
     subs = by_id(discover(tmp_path, A)[0])
     assert subs["gus"].error == subs["hal"].error == "the notebook could not be read"
     assert subs["gus"].files == ()
@@ -104,9 +95,9 @@ def test_a_malformed_notebook_is_an_error_with_the_reason(tmp_path: Path) -> Non
 
 def nbgrader_course(root: Path, students: dict[str, tuple[bytes, str]]) -> Path:
     """A course as nbgrader leaves it after collecting: submitted/<id>/hw07/{hw07.ipynb,timestamp.txt}."""
-    put(root, {"nbgrader_config.py": "c = get_config()\n", "gradebook.db": b""})
+    write_files(root, {"nbgrader_config.py": "c = get_config()\n", "gradebook.db": b""})
     for sid, (nb, stamp) in students.items():
-        put(root / "submitted" / sid / "hw07", {"hw07.ipynb": nb, "timestamp.txt": stamp})
+        write_files(root / "submitted" / sid / "hw07", {"hw07.ipynb": nb, "timestamp.txt": stamp})
     return root
 
 
@@ -114,7 +105,7 @@ def test_nbgrader_course_root_or_submitted_folder(tmp_path: Path) -> None:
     course = nbgrader_course(tmp_path / "course", {
         "ann": (SOLVED_NB, "2026-11-27 09:06:25.123456 UTC"), "bob": (STUB_NB, "2026-11-27 12:06:25 MSK"),
         "cid": (SOLVED_NB, "whenever")})
-    put(course / "submitted" / "dan" / "hw06", {"hw06.ipynb": b"{}"})  # another assignment only
+    write_files(course / "submitted" / "dan" / "hw06", {"hw06.ipynb": b"{}"})  # another assignment only
     (course / "submitted" / "notes.txt").write_text("x")
     assert submitted_folder(course, "hw07") == submitted_folder(course / "submitted", "hw07") == \
         course / "submitted"
@@ -165,7 +156,7 @@ def nbgrader_variant(tmp_path: Path) -> bytes:
 
 
 def test_same_score_as_py_files_notebook_and_nbgrader_layout(tmp_path: Path) -> None:
-    subs = put(tmp_path / "subs", {
+    subs = write_files(tmp_path / "subs", {
         **{f"py/{n}": t for n, t in SOL.items()},
         "folder/hw07.ipynb": SOLVED_NB,
         "top.ipynb": SOLVED_NB,

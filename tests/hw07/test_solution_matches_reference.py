@@ -12,15 +12,14 @@ import copy
 import importlib.util
 import sys
 import warnings
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from tiny_course import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
-SOLUTION_DIR = ROOT / "solutions" / "hw07"
-REFERENCE_FILE = ROOT / "reference" / "hw07" / "hw07_reference.py"
+SOLUTION_DIR = REPO / "solutions" / "hw07"
+REFERENCE_FILE = REPO / "reference" / "hw07" / "hw07_reference.py"
 SOLUTION_MODULES = ("activations", "optim", "gates", "logreg")  # siblings imported first
 REFERENCE_MODULE = "hw07_reference"
 

@@ -15,13 +15,12 @@ import sys
 import zipfile
 from pathlib import Path
 
+from tiny_course import REPO, SOL, write_files
+
 from autograder.cli import main
 
-REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = REPO / "assignments" / "hw07"
-SOLUTIONS = REPO / "solutions" / "hw07"
 STUDENT_FILES = ("activations.py", "gates.py", "optim.py", "logreg.py")
-MARKER_LINE = re.compile(r"(?m)^[ \t]*#+[ \t]*(BEGIN|END) SOLUTION[^\n]*\n")
 CACHES = shutil.ignore_patterns("__pycache__", ".pytest_cache")
 
 
@@ -33,10 +32,7 @@ def copy_assignment(dest: Path) -> Path:
 
 def put_solution(folder: Path) -> Path:
     """Overwrite the stubs with the complete solution files (marker lines removed)."""
-    for name in STUDENT_FILES:
-        text = MARKER_LINE.sub("", (SOLUTIONS / name).read_text(encoding="utf-8"))
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
+    return write_files(folder, {name: SOL[name] for name in STUDENT_FILES})
 
 
 def check(folder: Path, capsys) -> tuple[int, str]:

@@ -17,14 +17,14 @@ import time
 from pathlib import Path
 
 import pytest
+from tiny_course import REPO
 
 from autograder.cli import main
 from autograder.sandbox.client import WorkerStudent
-from autograder.sandbox.launch import SubprocessLauncher, ZygoteLauncher
+from autograder.sandbox.launch import ZygoteLauncher
 from autograder.sandbox.scratch import Scratch, sweep
 from autograder.sandbox.worker import identity, landlock, namespaces, seccomp, syscalls
 
-ROOT = Path(__file__).resolve().parents[1]
 LINUX = sys.platform == "linux"
 pytestmark = pytest.mark.skipif(not LINUX, reason="the isolation layers are Linux's")
 
@@ -107,19 +107,12 @@ def outcome(output: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def submission(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("probe")
-    consts = (f"REFERENCE = {str(ROOT / 'reference')!r}\n"
-              f"REFERENCE_FILE = {str(ROOT / 'reference' / 'hw07' / 'hw07_reference.py')!r}\n"
+    consts = (f"REFERENCE = {str(REPO / 'reference')!r}\n"
+              f"REFERENCE_FILE = {str(REPO / 'reference' / 'hw07' / 'hw07_reference.py')!r}\n"
               f"SUBMISSION = {str(d)!r}\nTMP_TARGET = {str(d.parent / 'forged-by-worker')!r}\n"
               f"GRADER_PID = {os.getpid()}\n")
     (d / "mod.py").write_text(consts + PROBES)
     return d
-
-
-@pytest.fixture(scope="module", params=["zygote", "subprocess"])
-def launcher(request):
-    lau = ZygoteLauncher() if request.param == "zygote" else SubprocessLauncher()
-    yield lau
-    lau.close()
 
 
 @pytest.fixture
@@ -255,7 +248,7 @@ def test_scratch_copies_are_removed_with_their_workers(launcher, submission):
 
 def in_child(code: str, timeout: float = 20.0) -> str:
     """Run ``code`` in a fresh interpreter (the repository importable); its printed output."""
-    boot = f"import sys; sys.path.insert(0, {str(ROOT)!r})\n" + textwrap.dedent(code)
+    boot = f"import sys; sys.path.insert(0, {str(REPO)!r})\n" + textwrap.dedent(code)
     r = subprocess.run([sys.executable, "-I", "-c", boot], capture_output=True, text=True,
                        timeout=timeout)
     assert r.returncode == 0, r.stderr
@@ -389,9 +382,9 @@ def test_syscalls_raise_oserror_with_the_kernels_errno():
 
 def test_landlock_rules_cover_python_but_never_the_course():
     paths = landlock.python_paths()
-    assert Path(sys.prefix) in paths and (ROOT / "autograder") in paths
+    assert Path(sys.prefix) in paths and (REPO / "autograder") in paths
     for p in paths:
-        assert p != ROOT and ROOT / "reference" not in (p, *p.parents)
+        assert p != REPO and REPO / "reference" not in (p, *p.parents)
         assert p != Path("/")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from tiny_course import WRONG_SIGMOID, make_course, student
+from tiny_course import WRONG_SIGMOID, student
 
 from autograder.cli import main
 from autograder.course.errors import GradebookError
@@ -138,8 +138,8 @@ def test_concurrent_writers_lose_no_rows(tmp_path: Path) -> None:
     assert count(url, results, results.c.student_id == "shared") == 1
 
 
-def test_grade_records_every_run_history_and_report_rebuild(tmp_path: Path, capsys, monkeypatch) -> None:
-    course = make_course(tmp_path / "course")
+def test_grade_records_every_run_history_and_report_rebuild(tmp_path: Path, course: Path, capsys,
+                                                            monkeypatch) -> None:
     subs, out = tmp_path / "subs", tmp_path / "out"
     student(subs / "ann")
     student(subs / "bob", {"activations.py": WRONG_SIGMOID})

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tiny_course import HIDDEN_IMPORTS, HW07_LATE, REPO, SGD_TEST, SIGMOID_TEST, SOL, make_course, write_files
 
-from autograder.author.markers import solution_files
 from autograder.cli import main
 from autograder.course.assignment import load_assignment
 from autograder.intake.discover import discover, prepare
@@ -25,45 +25,9 @@ from autograder.intake.unpack import Limits, text_problem
 from autograder.sandbox.client import DirectStudent
 from autograder.testkit.session import load_reference
 
-REPO = Path(__file__).resolve().parents[1]
 A = load_assignment(REPO / "assignments" / "hw07")
 FILES = list(A.files)  # activations.py, gates.py, optim.py, logreg.py
-TINY_TESTS = '''
-import numpy as np
-import pytest
-
-
-@pytest.mark.exercise("sigmoid")
-@pytest.mark.points(2)
-def test_sigmoid(student, ref, rng):
-    """values on random inputs"""
-    z = rng.normal(size=(3, 4))
-    np.testing.assert_allclose(student.sigmoid(z), ref.sigmoid(z), rtol=1e-6)
-
-
-@pytest.mark.exercise("sgd_step")
-@pytest.mark.points(1)
-def test_sgd_step(student, rng):
-    """in place"""
-    p, g = {"w": rng.normal(size=4)}, {"w": rng.normal(size=4)}
-    want = p["w"] - 0.1 * g["w"]
-    np.testing.assert_allclose(student.call("sgd_step", p, g, 0.1).args_after[0]["w"], want)
-'''
-
-
-def solution() -> dict[str, str]:
-    return solution_files(REPO / "solutions" / "hw07")
-
-
-SOL = solution()
-
-
-def folder(path: Path, files: dict[str, str | bytes]) -> Path:
-    for name, text in files.items():
-        p = path / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(text if isinstance(text, bytes) else text.encode())
-    return path
+TINY_TESTS = HIDDEN_IMPORTS + SIGMOID_TEST + SGD_TEST.format(points=1)  # 3 points
 
 
 def zipped(path: Path, files: dict[str, str | bytes], links: dict[str, str] | None = None) -> Path:
@@ -92,16 +56,10 @@ def files_of(sub) -> dict[str, bytes]:
     return dict(sub.files)
 
 
-@pytest.fixture
-def subs(tmp_path: Path) -> Path:
-    (tmp_path / "subs").mkdir()
-    return tmp_path / "subs"
-
-
 # -- the three shapes of a submission
 
 def test_folder_zip_and_single_py_are_students(subs: Path) -> None:
-    folder(subs / "ann", SOL)
+    write_files(subs / "ann", SOL)
     zipped(subs / "bob.zip", {f"bob/hw07/{n}": t for n, t in SOL.items()})
     (subs / "cid.py").write_text("".join(SOL.values()))
     got, skipped = discover(subs, A)
@@ -142,7 +100,7 @@ def test_zip_holding_one_unnamed_py_is_one_module(subs: Path) -> None:
 
 
 def test_prepare_writes_plain_readable_files_only(subs: Path, tmp_path: Path) -> None:
-    folder(subs / "ann", {**SOL, "utils.py": "K = 1\n"})
+    write_files(subs / "ann", {**SOL, "utils.py": "K = 1\n"})
     sub = prepare(one(subs), tmp_path / "work")
     names = sorted(os.listdir(sub.folder))
     assert names == sorted([*FILES, "utils.py"])
@@ -176,7 +134,8 @@ def test_zip_symlink_entries_are_refused(subs: Path) -> None:
 
 
 def test_folder_symlinks_are_not_followed(subs: Path) -> None:
-    sub_dir = folder(subs / "gus", {n: t for n, t in SOL.items() if n not in ("activations.py", "gates.py")})
+    sub_dir = write_files(subs / "gus",
+                          {n: t for n, t in SOL.items() if n not in ("activations.py", "gates.py")})
     os.symlink("/etc/passwd", sub_dir / "activations.py")
     os.symlink(REPO / "reference/hw07/hw07_reference.py", sub_dir / "gates.py")
     os.symlink("/etc", sub_dir / "etc")
@@ -191,7 +150,7 @@ def test_folder_symlinks_are_not_followed(subs: Path) -> None:
 
 
 def test_top_level_symlink_is_a_student_with_an_error(subs: Path, tmp_path: Path) -> None:
-    real = folder(tmp_path / "elsewhere", SOL)
+    real = write_files(tmp_path / "elsewhere", SOL)
     os.symlink(real, subs / "hal")
     sub = one(subs)
     assert sub.error == "the submission is a symbolic link"
@@ -259,7 +218,7 @@ def test_encrypted_entries_are_named(subs: Path) -> None:
      "activations.py is not UTF-8 text (byte 0xf1 on line 1); save it with the UTF-8 encoding"),
 ])
 def test_unusable_python_files_are_named(subs: Path, data: bytes, message: str) -> None:
-    folder(subs / "ned", {**SOL, "activations.py": data})
+    write_files(subs / "ned", {**SOL, "activations.py": data})
     sub = one(subs)
     assert f"{message}: sigmoid, sigmoid_grad, relu, relu_grad, tanh_grad, softmax could not be " \
            f"graded." in text(sub)
@@ -274,13 +233,13 @@ def test_declared_encodings_and_bom_are_accepted() -> None:
 
 
 def test_file_over_the_size_limit_in_a_folder(subs: Path) -> None:
-    folder(subs / "oli", {**SOL, "optim.py": SOL["optim.py"] + "#" * 3000 + "\n"})
+    write_files(subs / "oli", {**SOL, "optim.py": SOL["optim.py"] + "#" * 3000 + "\n"})
     sub = one(subs, Limits(max_file_bytes=2048))
     assert "optim.py is 3.4 KB, over the 2 KB limit for one file: sgd_step could not be graded." in text(sub)
 
 
 def test_duplicate_ids_grade_neither_and_name_both(subs: Path) -> None:
-    folder(subs / "pat", SOL)
+    write_files(subs / "pat", SOL)
     zipped(subs / "pat.zip", SOL)
     (subs / "pat.py").write_text("x = 1\n")
     subs_, skipped = discover(subs, A)
@@ -327,7 +286,7 @@ def test_zip_inside_a_zip_is_unpacked_once(subs: Path) -> None:
 
 
 def test_entries_that_are_not_submissions(subs: Path) -> None:
-    folder(subs / "sam", SOL)
+    write_files(subs / "sam", SOL)
     (subs / "roster.csv").write_text("id\n")
     (subs / "activations.py").write_text(SOL["activations.py"])
     (subs / ".DS_Store").write_bytes(b"\0")
@@ -349,23 +308,17 @@ def test_entries_that_are_not_submissions(subs: Path) -> None:
 
 @pytest.fixture
 def course(tmp_path: Path) -> Path:
-    root = tmp_path / "course"
-    (root / "assignments" / "hw07").mkdir(parents=True)
-    shutil.copy(REPO / "assignments/hw07/assignment.toml", root / "assignments/hw07/")
-    (root / "reference" / "hw07" / "tests").mkdir(parents=True)
-    shutil.copy(REPO / "reference/hw07/hw07_reference.py", root / "reference/hw07/")
-    (root / "reference/hw07/tests/test_tiny.py").write_text(TINY_TESTS)
-    return root
+    return make_course(tmp_path / "course", due=HW07_LATE, hidden=TINY_TESTS)
 
 
 def test_a_class_of_bad_input_is_graded_with_clear_messages(subs: Path, course: Path, tmp_path: Path,
                                                             capsys) -> None:
-    folder(subs / "good", SOL)
+    write_files(subs / "good", SOL)
     zipped(subs / "trav.zip", {"../../evil.py": "x = 1\n", **SOL})
     zipped(subs / "link.zip", {n: t for n, t in SOL.items() if n != "activations.py"},
            links={"activations.py": "/etc/passwd"})
-    folder(subs / "bin", {**SOL, "activations.py": b"\0\1\2"})
-    folder(subs / "dup", SOL)
+    write_files(subs / "bin", {**SOL, "activations.py": b"\0\1\2"})
+    write_files(subs / "dup", SOL)
     zipped(subs / "dup.zip", SOL)
     (subs / "junk.zip").write_bytes(b"PK\x03\x04 truncated")
     (subs / "one.py").write_text(SOL["activations.py"] + SOL["optim.py"])
@@ -406,7 +359,7 @@ def grade(args: list[str], capsys) -> tuple[int, list[str]]:
 
 
 def test_misconfiguration_is_one_line(subs: Path, course: Path, tmp_path: Path, capsys) -> None:
-    folder(subs / "ann", SOL)
+    write_files(subs / "ann", SOL)
     c = ["--course", str(course)]
     out = str(tmp_path / "out")
     cases = {
@@ -443,7 +396,7 @@ def test_unreadable_submissions_folder_is_one_line(subs: Path, course: Path, tmp
 
 
 def test_broken_hidden_tests_are_one_line(subs: Path, course: Path, tmp_path: Path, capfd) -> None:
-    folder(subs / "ann", SOL)
+    write_files(subs / "ann", SOL)
     (course / "reference/hw07/tests/test_broken.py").write_text("def test_x(:\n")
     code = main(["grade", str(subs), "--assignment", "hw07", "--out", str(tmp_path / "out"), "--course",
                  str(course), "--jobs", "1", "--no-progress"])

@@ -7,9 +7,9 @@ import csv
 import hashlib
 import io
 import re
-from pathlib import Path
 
 import pytest
+from tiny_course import REPO
 
 from autograder.course.assignment import load_assignment
 from autograder.course.results import SubmissionResult, exercise_scores
@@ -17,7 +17,6 @@ from autograder.course.results import TestResult as Check  # not a test class
 from autograder.render.item_analysis_csv import COLUMNS
 from autograder.reports.class_report import write_class_report
 
-REPO = Path(__file__).resolve().parents[1]
 HOSTILE = "<script>alert(1)</script>"
 
 

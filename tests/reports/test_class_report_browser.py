@@ -15,15 +15,15 @@ import statistics
 from pathlib import Path
 
 import pytest
+from tiny_course import REPO
 
 from autograder.grading.batch import grade_class
 
-ROOT = Path(__file__).resolve().parents[1]
 CASES = ["solution", "sigmoid_naive", "mul_no_swap", "syntax_error"]
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run", "--disable-sync"]
-SCREENSHOTS = ROOT / "reports" / "screenshots"
+SCREENSHOTS = REPO / "reports" / "screenshots"
 
 
 def fmt(x: float) -> str:
@@ -34,10 +34,10 @@ def fmt(x: float) -> str:
 def graded(tmp_path_factory):
     subs = tmp_path_factory.mktemp("submissions")
     for case in CASES:
-        shutil.copytree(ROOT / "tests" / "submissions" / case, subs / case,
+        shutil.copytree(REPO / "tests" / "submissions" / case, subs / case,
                         ignore=shutil.ignore_patterns("expected.toml"))
     out = tmp_path_factory.mktemp("out")
-    grade_class(subs, ROOT, "hw07", out, jobs=2, progress=False)
+    grade_class(subs, REPO, "hw07", out, jobs=2, progress=False)
     return out
 
 

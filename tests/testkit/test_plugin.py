@@ -1,9 +1,9 @@
 """The engine's direct path (tests called without pytest's per-test protocol) changes nothing."""
 
 import json
-from pathlib import Path
 
 import pytest
+from tiny_course import REPO
 
 from autograder.course.assignment import find_assignment
 from autograder.render.gradescope import to_gradescope
@@ -12,20 +12,19 @@ from autograder.sandbox.launch import ZygoteLauncher
 from autograder.testkit import plugin
 from autograder.testkit.session import load_reference, run_session
 
-ROOT = Path(__file__).resolve().parents[1]
 CASES = ["solution", "stubs", "sigmoid_naive", "mul_no_swap", "syntax_error", "sgd_replace_entry"]
 
 
 def grade(direct: bool, monkeypatch) -> str:
     if not direct:
         monkeypatch.setattr(plugin.GradingPlugin, "_direct_args", lambda self, item: None)
-    a, secrets = find_assignment(ROOT, "hw07")
+    a, secrets = find_assignment(REPO, "hw07")
     ref = load_reference(secrets.reference)
     launcher = ZygoteLauncher()
     files = a.files_map()
     file_of = {fn: f for f, fns in files.items() for fn in fns}
     jobs = [plugin.Job(case, lambda case=case: WorkerStudent(
-        lambda: launcher.spawn(ROOT / "tests" / "submissions" / case, files), a.call_timeout,
+        lambda: launcher.spawn(REPO / "tests" / "submissions" / case, files), a.call_timeout,
         uses=a.uses_of, oracle_module=ref, file_of=file_of)) for case in CASES]
     out: list[dict] = []
     try:

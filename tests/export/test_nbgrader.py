@@ -13,11 +13,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from tiny_course import REPO
 
 from autograder.author.markers import without_markers
 from autograder.cli import main
 
-REPO = Path(__file__).resolve().parents[1]
 STAMP = "2026-11-27 09:06:25.123456 UTC"  # nbgrader's default timestamp format
 SCORES = """
 import json, sys

@@ -15,14 +15,14 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from tiny_course import REPO
 
 from autograder.audit.suite_run import Suite, run_suite
 from autograder.course.assignment import load_assignment
 from autograder.grading.batch import grade_class
 from autograder.testkit.attribution import failed_exercises
 
-ROOT = Path(__file__).resolve().parents[1]
-CASES_DIR = ROOT / "tests" / "submissions"
+CASES_DIR = REPO / "tests" / "submissions"
 CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "expected.toml").is_file())
 TWICE = ["solution", "mul_no_swap"]  # graded a second time, for determinism
 
@@ -43,7 +43,7 @@ def graded(tmp_path_factory):
     """case -> SubmissionResult, all cases in one run; and the out folder."""
     subs = copy_cases(CASES, tmp_path_factory.mktemp("submissions"))
     out = tmp_path_factory.mktemp("out")
-    cr = grade_class(subs, ROOT, "hw07", out, jobs=2, progress=False)
+    cr = grade_class(subs, REPO, "hw07", out, jobs=2, progress=False)
     return {r.student_id: r for r in cr.results}, out
 
 
@@ -114,7 +114,7 @@ def test_deterministic(graded, tmp_path):
     """The same submission graded again gives the same results.json (but for the time taken)."""
     _, out = graded
     again = tmp_path / "out"
-    grade_class(copy_cases(TWICE, tmp_path / "submissions"), ROOT, "hw07", again, jobs=2, progress=False)
+    grade_class(copy_cases(TWICE, tmp_path / "submissions"), REPO, "hw07", again, jobs=2, progress=False)
     for case in TWICE:
         first, second = (json.loads((o / case / "results.json").read_text(encoding="utf-8"))
                          for o in (out, again))

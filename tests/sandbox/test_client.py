@@ -7,7 +7,7 @@ import pytest
 
 from autograder.course import errors
 from autograder.sandbox.client import DirectStudent, WorkerStudent
-from autograder.sandbox.launch import SubprocessLauncher, ZygoteLauncher
+from autograder.sandbox.launch import ZygoteLauncher
 
 FILES = {"mod.py": ["good", "inplace", "rebinds", "warns", "loops", "exits", "raises", "prints", "weird",
                     "uses_helper", "helper"],
@@ -68,13 +68,6 @@ def folder(tmp_path_factory) -> Path:
     (d / "mod.py").write_text(MOD)
     (d / "other.py").write_text("def other(:\n    pass\n")
     return d
-
-
-@pytest.fixture(scope="module", params=["zygote", "subprocess"])
-def launcher(request):
-    lau = ZygoteLauncher() if request.param == "zygote" else SubprocessLauncher()
-    yield lau
-    lau.close()
 
 
 @pytest.fixture

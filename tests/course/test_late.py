@@ -126,8 +126,8 @@ def test_times_the_ta_supplies(tmp_path: Path) -> None:
             read_times(f)
 
 
-def test_grade_class_applies_the_policy_and_reruns_follow_times_and_due_date(tmp_path: Path) -> None:
-    course = make_course(tmp_path / "course")
+def test_grade_class_applies_the_policy_and_reruns_follow_times_and_due_date(tmp_path: Path,
+                                                                             course: Path) -> None:
     subs, out = tmp_path / "subs", tmp_path / "out"
     student(subs / "ann")
     student(subs / "bob", {"activations.py": WRONG_SIGMOID})  # loses the 2 points of sigmoid

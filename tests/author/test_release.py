@@ -9,12 +9,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from tiny_course import REPO
 
 from autograder.author.release import release
 from autograder.author.stubs import build_assignment
 from autograder.course.errors import StaleStubsError
 
-REPO = Path(__file__).resolve().parents[1]
 SECRET = "SECRET-7f3a91c2-reference-only"
 B = "### BEGIN " + "SOLUTION"  # in pieces, so a grep for markers finds only solutions/
 E = "### END " + "SOLUTION"
