@@ -99,6 +99,18 @@ def student(folder: Path, changes: dict[str, str] | None = None) -> Path:
     return write_files(folder, {**SOL, **(changes or {})})
 
 
+def copy_assignment(dest: Path) -> Path:
+    """The hw07 assignment folder as a student gets it: stubs, assignment.toml, README, tests/."""
+    shutil.copytree(REPO / "assignments" / "hw07", dest,
+                    ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    return dest
+
+
+def put_solution(folder: Path) -> Path:
+    """Overwrite the stubs in ``folder`` with the solution files (without their markers)."""
+    return write_files(folder, SOL)
+
+
 def zip_student(path: Path, changes: dict[str, str], date: tuple = (2026, 1, 1, 0, 0, 0)) -> Path:
     """A student's zip, ``hw07/<file>`` entries: the solution with ``changes`` applied."""
     with zipfile.ZipFile(path, "w") as z:

@@ -9,30 +9,16 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
-from tiny_course import REPO, SOL, write_files
+from tiny_course import REPO, copy_assignment, put_solution
 
 from autograder.cli import main
 
 ASSIGNMENT = REPO / "assignments" / "hw07"
-STUDENT_FILES = ("activations.py", "gates.py", "optim.py", "logreg.py")
-CACHES = shutil.ignore_patterns("__pycache__", ".pytest_cache")
-
-
-def copy_assignment(dest: Path) -> Path:
-    """The assignment folder as a student gets it: stubs, assignment.toml, README, tests/."""
-    shutil.copytree(ASSIGNMENT, dest, ignore=CACHES)
-    return dest
-
-
-def put_solution(folder: Path) -> Path:
-    """Overwrite the stubs with the complete solution files (marker lines removed)."""
-    return write_files(folder, {name: SOL[name] for name in STUDENT_FILES})
 
 
 def check(folder: Path, capsys) -> tuple[int, str]:

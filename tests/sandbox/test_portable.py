@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from test_check import REPO, copy_assignment, put_solution
+from tiny_course import REPO, copy_assignment, put_solution
 
 from autograder.cli import main
 from autograder.sandbox import portable
