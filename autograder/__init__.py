@@ -6,6 +6,7 @@ The folders, in pipeline order; each imports only the ones below it (import-lint
     cli.py           the ``autograder`` command: thin main(argv) over the library calls
     portal/          the submission service: web API and pages, database, dispatcher
     export/          Gradescope autograder zip and run_autograder, otter, nbgrader, LMS grade files
+    audit/           the instructor's audits of an assignment's tests: mutants, severity, variant suites
     selfcheck/       the student's self-check: public tests on the same engine, notebook check cells
     grading/         grading a class: the batch, the grading processes, the OUT folder
     reports/         class analysis (item statistics, similar pairs), writing the class report

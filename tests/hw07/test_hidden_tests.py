@@ -134,7 +134,7 @@ def test_sgd_failing_at_its_one_job_keeps_at_most_half(graded, case):
 def public(tmp_path_factory):
     """case -> the self-check's result on it (the public tests, as `autograder check` runs them)."""
     subs = copy_cases(CASES, tmp_path_factory.mktemp("public"))
-    a = load_assignment(ROOT / "assignments" / "hw07")
+    a = load_assignment(REPO / "assignments" / "hw07")
     return run_suite(Suite(a.public_tests, a.folder, None, (a.locale,)), {c: subs / c for c in CASES}, jobs=2)
 
 
@@ -153,6 +153,6 @@ def test_case_fails_exactly_its_golden_tests(graded, public, case):
 def test_a_public_failure_costs_hidden_points_in_the_same_exercise(graded, public, case):
     """The self-check never fails an exercise that grading gives full marks (a failure that names a
     failing helper counts for the helper's exercise)."""
-    a = load_assignment(ROOT / "assignments" / "hw07")
+    a = load_assignment(REPO / "assignments" / "hw07")
     lost = {e.id for e in graded[0][case].exercises if e.score < e.max_score}
     assert set(failed_exercises(public[case], a)) <= lost, case

@@ -1,19 +1,18 @@
 """The severity rule over every assignment's assignment.toml and hidden-test markers."""
 
-from pathlib import Path
 
 import pytest
+from tiny_course import REPO
 
 from autograder.audit.severity import SHARE, check_severity
 from autograder.course.assignment import find_assignment
 
-ROOT = Path(__file__).resolve().parents[1]
-ASSIGNMENTS = sorted(p.name for p in (ROOT / "assignments").iterdir() if (p / "assignment.toml").is_file())
+ASSIGNMENTS = sorted(p.name for p in (REPO / "assignments").iterdir() if (p / "assignment.toml").is_file())
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_main_result_tests_carry_at_least_half_of_every_exercise(name):
-    a, secrets = find_assignment(ROOT, name)
+    a, secrets = find_assignment(REPO, name)
     rows = check_severity(a, secrets.hidden_tests)
     assert [r.exercise for r in rows] == [e.id for e in a.exercises]
     bad = [r.describe() for r in rows if not r.ok]
@@ -28,7 +27,7 @@ def test_the_rule_can_fail(tmp_path):
     from autograder.course.assignment import load_assignment
     from autograder.testkit.collect import collect_tests
 
-    shutil.copy(ROOT / "assignments/hw07/assignment.toml", tmp_path)
+    shutil.copy(REPO / "assignments/hw07/assignment.toml", tmp_path)
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_x.py").write_text(
         "import pytest\n\n"

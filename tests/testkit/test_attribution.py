@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
+
+from tiny_course import REPO
 
 from autograder.author.splice import replace_function, solution_files, write_submission
 from autograder.course.assignment import find_assignment
@@ -12,8 +13,7 @@ from autograder.course.results import TestResult as Outcome
 from autograder.selfcheck.check import self_check
 from autograder.testkit.attribution import attribute, blamed_helpers, failed_exercises
 
-ROOT = Path(__file__).resolve().parents[1]
-A, _SECRETS = find_assignment(ROOT, "hw07")
+A, _SECRETS = find_assignment(REPO, "hw07")
 
 
 def result(*failed: tuple[str, str]) -> SubmissionResult:
@@ -47,7 +47,7 @@ def test_a_wrong_sigmoid_fails_only_sigmoid_or_is_named(tmp_path):
     """The self-check on the solution with σ replaced by tanh: every other failed test names `sigmoid`."""
     folder = tmp_path / "hw07"
     shutil.copytree(A.folder, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    files = solution_files(ROOT, "hw07", list(A.files))
+    files = solution_files(REPO, "hw07", list(A.files))
     tanh = "def sigmoid(x):\n    return np.tanh(np.asarray(x, dtype=np.float64))\n"
     files["activations.py"] = replace_function(files["activations.py"], "sigmoid", tanh)
     write_submission(folder, files)

@@ -10,15 +10,15 @@ import re
 from pathlib import Path
 
 import pytest
+from tiny_course import REPO
 
 from autograder.audit.suite_run import Suite, run_suite
 from autograder.author.splice import replace_function, solution_files, write_submission
 from autograder.course.assignment import find_assignment
 from autograder.grading.batch import grade_class
 
-ROOT = Path(__file__).resolve().parents[1]
-VARIANTS = ROOT / "tests" / "variants"
-A, SECRETS = find_assignment(ROOT, "hw07")
+VARIANTS = REPO / "tests" / "variants"
+A, SECRETS = find_assignment(REPO, "hw07")
 GRADED = [e.function for e in A.exercises]
 SECTION = re.compile(r"^# ---- (\w+)\n", re.M)
 
@@ -32,7 +32,7 @@ def variants(function: str) -> dict[str, str]:
 
 def corpus(dest: Path) -> dict[str, Path]:
     """One submission folder per variant: ``<function>__<variant>``."""
-    base = solution_files(ROOT, "hw07", list(A.files))
+    base = solution_files(REPO, "hw07", list(A.files))
     file_of = {fn: f for f, fns in A.files.items() for fn in fns}
     out = {}
     for function in GRADED:
@@ -65,7 +65,7 @@ def _failures(r) -> str:
 @pytest.mark.slow
 def test_every_variant_gets_full_marks(subs, tmp_path):
     dest, folders = subs
-    cr = grade_class(dest, ROOT, "hw07", tmp_path / "out", jobs=2, progress=False)
+    cr = grade_class(dest, REPO, "hw07", tmp_path / "out", jobs=2, progress=False)
     results = {r.student_id: r for r in cr.results}
     assert sorted(results) == sorted(folders)
     bad = {sid: _failures(r) for sid, r in results.items() if r.score != r.max_score or r.error}

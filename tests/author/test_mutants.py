@@ -11,30 +11,29 @@ from __future__ import annotations
 import ast
 import json
 from importlib.metadata import version
-from pathlib import Path
 
 import pytest
+from tiny_course import REPO
 
 from autograder.author.mutants import LIBRARY, generate
 from autograder.author.splice import graded_regions, solution_files
 from autograder.cli import main
 from autograder.course.assignment import find_assignment
 
-ROOT = Path(__file__).resolve().parents[1]
-A, _SECRETS = find_assignment(ROOT, "hw07")
+A, _SECRETS = find_assignment(REPO, "hw07")
 BAR = 0.95
 
 
 def test_mutants_change_one_graded_region_each():
-    mutants = generate(ROOT, A)
-    solution = solution_files(ROOT, "hw07", list(A.files))
+    mutants = generate(REPO, A)
+    solution = solution_files(REPO, "hw07", list(A.files))
     assert len(mutants) >= 200
     assert len({m.id for m in mutants}) == len(mutants)
     assert {m.exercise for m in mutants} == {e.id for e in A.exercises}
     for m in mutants:
         ast.parse(m.source)  # a mutant is valid Python
         assert m.source != solution[m.file], m.id
-        regions = graded_regions((ROOT / "solutions/hw07" / m.file).read_text(encoding="utf-8"), m.file)
+        regions = graded_regions((REPO / "solutions/hw07" / m.file).read_text(encoding="utf-8"), m.file)
         assert any(r.first <= m.line <= r.last and r.function == m.function for r in regions), m.diff
         for other, text in solution.items():  # the other files are the solution's
             assert other == m.file or text == solution[other]
@@ -43,7 +42,7 @@ def test_mutants_change_one_graded_region_each():
 def test_operators_are_mutmuts():
     """mutmut is pinned (its operators are used through internal module paths)."""
     assert LIBRARY == "mutmut" and version("mutmut") == "3.8.1"
-    kinds = {(m.before, m.after) for m in generate(ROOT, A) if m.exercise == "sgd_step"}
+    kinds = {(m.before, m.after) for m in generate(REPO, A) if m.exercise == "sgd_step"}
     line = "params[name] -= lr * np.asarray(grads[name], dtype=np.float64)"
     assert (line, line.replace("-=", "+=")) in kinds  # gradient ascent
     assert (line, line.replace("-=", "=")) in kinds  # the update replaced
@@ -57,7 +56,7 @@ def analysed(tmp_path_factory):
 
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        code = main(["mutants", "hw07", "--course", str(ROOT), "--out", str(out), "--jobs", "2",
+        code = main(["mutants", "hw07", "--course", str(REPO), "--out", str(out), "--jobs", "2",
                      "--fail-under", str(100 * BAR)])
     return code, printed.getvalue(), out, json.loads((out / "mutants.json").read_text(encoding="utf-8"))
 
