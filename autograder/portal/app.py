@@ -17,6 +17,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from autograder.course import i18n
+from autograder.course.i18n import _
+from autograder.portal.api.deps import request_lang
 from autograder.portal.db.engine import make_engine, migrate, sessions
 from autograder.portal.ratelimit import RateLimiter
 from autograder.portal.settings import Settings
@@ -85,7 +88,9 @@ class GuardMiddleware:
         addr = (scope.get("client") or ("?", 0))[0]
         wait = self.state.limiter.hit(f"addr:{addr}", self.state.settings.rates.per_address)
         if wait:
-            response = JSONResponse({"error": "too many requests from this address; try again later"}, 429,
+            with i18n.language(request_lang(Request(scope))):
+                message = _("too many requests from this address; try again later")
+            response = JSONResponse({"error": message}, 429,
                                     headers={"Retry-After": str(max(1, round(wait + 0.5)))})
             return await response(scope, receive, _with_headers(send, scope))
         return await self.app(scope, receive, _with_headers(send, scope))

@@ -13,7 +13,11 @@ import time
 import tomllib
 from pathlib import Path
 
+from autograder.course import i18n
+from autograder.course.i18n import N_, _
+
 ENV = "AUTOGRADER_TOKEN"
+STATUS = {"queued": N_("queued"), "grading": N_("grading"), "graded": N_("graded"), "failed": N_("failed")}
 SHOWN = 12  # failed tests printed in full
 
 
@@ -49,10 +53,20 @@ def save_token(server: str, token: str) -> Path:
     return path
 
 
+def client_lang() -> str:
+    """The student's language: AUTOGRADER_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG), else English."""
+    for var in ("AUTOGRADER_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        tag = os.environ.get(var, "")[:2].lower()
+        if tag:
+            return tag if tag in i18n.LANGS else i18n.DEFAULT
+    return i18n.DEFAULT
+
+
 def token_for(server: str) -> str:
     token = os.environ.get(ENV) or saved_tokens().get(server.rstrip("/"), "")
     if not token:
-        raise ClientError(f"no API token: set {ENV} or run `autograder login --server {server}`")
+        raise ClientError(_("no API token: set {env} or run `autograder login --server {server}`").format(
+            env=ENV, server=server))
     return token
 
 
@@ -77,12 +91,12 @@ def collect(paths: list[Path]) -> tuple[list[Path], str | None]:
             if not found:
                 found = sorted(p.glob("*.ipynb"))[:1]
             if not found:
-                raise ClientError(f"{p}: no .py files or notebook to submit")
+                raise ClientError(_("{path}: no .py files or notebook to submit").format(path=p))
             files += found
         elif p.is_file():
             files.append(p)
         else:
-            raise ClientError(f"{p}: no such file or folder")
+            raise ClientError(_("{path}: no such file or folder").format(path=p))
     return files, name
 
 
@@ -95,30 +109,39 @@ def _error(resp) -> str:
 
 def submit(paths: list[Path], server: str, assignment: str | None, wait: bool = True, timeout: float = 900.0,
            out=sys.stdout, poll: float = 1.0) -> int:
-    """Send the files, print the receipt, wait for the grade; 0 when graded."""
+    """Send the files, print the receipt, wait for the grade; 0 when graded (in the student's language)."""
+    lang = client_lang()
+    with i18n.language(lang):
+        return _submit(paths, server, assignment, wait, timeout, out, poll, lang)
+
+
+def _submit(paths: list[Path], server: str, assignment: str | None, wait: bool, timeout: float, out,
+            poll: float, lang: str) -> int:
     import httpx
 
     files, found_name = collect(paths)
     assignment = assignment or found_name
     if not assignment:
-        raise ClientError("which assignment? pass --assignment NAME (or submit from the assignment folder)")
+        raise ClientError(_("which assignment? pass --assignment NAME (or submit from the assignment "
+                            "folder)"))
     server = server.rstrip("/")
-    headers = {"Authorization": f"Bearer {token_for(server)}"}
+    headers = {"Authorization": f"Bearer {token_for(server)}", "Accept-Language": lang}
     with httpx.Client(base_url=server, headers=headers, timeout=60.0) as http:
         parts = [("files", (f.name, f.read_bytes())) for f in files]
         try:
             resp = http.post(f"/api/v1/assignments/{assignment}/submissions", files=parts)
         except httpx.HTTPError as exc:
-            raise ClientError(f"cannot reach {server}: {exc}") from None
+            raise ClientError(_("cannot reach {server}: {error}").format(server=server, error=exc)) from None
         if resp.status_code != 202:
             wait = resp.headers.get("Retry-After")
-            extra = f" (try again in {wait} s)" if wait else ""
-            raise ClientError(f"the server refused the submission ({resp.status_code}): "
-                              f"{_error(resp)}{extra}")
+            extra = _(" (try again in {seconds} s)").format(seconds=wait) if wait else ""
+            raise ClientError(_("the server refused the submission ({status}): {error}{retry}").format(
+                status=resp.status_code, error=_error(resp), retry=extra))
         doc = resp.json()
-        print(f"submitted {', '.join(f.name for f in files)} for {assignment}", file=out)
-        print(f"receipt: id {doc['id']}, sha256 {doc['receipt']['sha256']}, received "
-              f"{doc['receipt']['received_at']}", file=out)
+        print(_("submitted {files} for {assignment}").format(
+            files=", ".join(f.name for f in files), assignment=assignment), file=out)
+        print(_("receipt: id {id}, sha256 {sha256}, received {time}").format(
+            id=doc["id"], sha256=doc["receipt"]["sha256"], time=doc["receipt"]["received_at"]), file=out)
         if not wait:
             return 0
         deadline = time.monotonic() + timeout
@@ -127,15 +150,17 @@ def submit(paths: list[Path], server: str, assignment: str | None, wait: bool = 
             try:
                 resp = http.get(f"/api/v1/submissions/{doc['id']}")
             except httpx.HTTPError as exc:
-                raise ClientError(f"lost the server while waiting: {exc}") from None
+                raise ClientError(_("lost the server while waiting: {error}").format(error=exc)) from None
             if resp.status_code == 429:
                 time.sleep(float(resp.headers.get("Retry-After", "5")))
                 continue
             if resp.status_code != 200:
-                raise ClientError(f"cannot read the submission ({resp.status_code}): {_error(resp)}")
+                raise ClientError(_("cannot read the submission ({status}): {error}").format(
+                    status=resp.status_code, error=_error(resp)))
             s = resp.json()
-            line = s["status"] + (f" (position {s['queue_position'] + 1} in the queue)"
-                                  if s.get("queue_position") is not None else "")
+            line = _(STATUS.get(s["status"], s["status"]))
+            if s.get("queue_position") is not None:
+                line += _(" (position {n} in the queue)").format(n=s["queue_position"] + 1)
             if line != last and out.isatty():
                 print(f"\r{line:<60}", end="", file=out, flush=True)
             last = line
@@ -145,7 +170,8 @@ def submit(paths: list[Path], server: str, assignment: str | None, wait: bool = 
                 print(summary(s), file=out)
                 return 0 if s["status"] == "graded" else 1
             if time.monotonic() > deadline:
-                raise ClientError(f"not graded after {timeout:g} s; see it later with its id {doc['id']}")
+                raise ClientError(_("not graded after {seconds} s; see it later with its id {id}").format(
+                    seconds=f"{timeout:g}", id=doc["id"]))
             time.sleep(poll)
 
 
@@ -153,11 +179,13 @@ def summary(s: dict) -> str:
     r = s.get("results") or {}
     x = r.get("extra_data", {})
     if s["status"] == "failed":
-        return (f"the grader failed on this submission ({x.get('error', '')}); it does not count against "
-                f"your attempts: submit again or tell your TA")
-    lines = [f"score: {s['score']:g} / {s['max_score']:g}"]
+        return _("the grader failed on this submission ({error}); it does not count against your attempts: "
+                 "submit again or tell your TA").format(error=x.get("error", ""))
+    lines = [_("score: {score} / {max_score}").format(score=f"{s['score']:g}",
+                                                      max_score=f"{s['max_score']:g}")]
     if x.get("late_penalty"):
-        lines.append(f"late: {x['late_days']} day(s), -{x['late_penalty']:g} (raw {x['raw_score']:g})")
+        lines.append(_("late: {days} day(s), -{penalty} (raw score {raw})").format(
+            days=x["late_days"], penalty=f"{x['late_penalty']:g}", raw=f"{x['raw_score']:g}"))
     for ex_id, score, mx, _core in x.get("exercises", []):
         lines.append(f"  {ex_id:<26} {score:g} / {mx:g}")
     if r.get("output"):
@@ -165,9 +193,9 @@ def summary(s: dict) -> str:
     failed = [t for t in r.get("tests", []) if t.get("status") != "passed" and t.get("output")]
     lines += [f"- {t['name']}: {t['output']}" for t in failed[:SHOWN]]
     if len(failed) > SHOWN:
-        lines.append(f"... and {len(failed) - SHOWN} more failed tests")
+        lines.append(_("... and {n} more failed tests").format(n=len(failed) - SHOWN))
     if r.get("tests_hidden"):
-        lines.append(f"({r['tests_hidden']} test details are not shown yet)")
+        lines.append(_("({n} test details are not shown yet)").format(n=r["tests_hidden"]))
     return "\n".join(lines)
 
 
@@ -178,11 +206,16 @@ def login(server: str, token: str | None) -> Path:
     import httpx
 
     server = server.rstrip("/")
-    token = token or getpass.getpass(f"API token for {server} (from your TA or the portal): ").strip()
-    try:
-        resp = httpx.get(f"{server}/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=30)
-    except httpx.HTTPError as exc:
-        raise ClientError(f"cannot reach {server}: {exc}") from None
-    if resp.status_code != 200:
-        raise ClientError(f"the server did not accept the token ({resp.status_code}): {_error(resp)}")
+    lang = client_lang()
+    with i18n.language(lang):
+        token = token or getpass.getpass(_("API token for {server} (from your TA or the portal): ").format(
+            server=server)).strip()
+        try:
+            resp = httpx.get(f"{server}/api/v1/me", timeout=30,
+                             headers={"Authorization": f"Bearer {token}", "Accept-Language": lang})
+        except httpx.HTTPError as exc:
+            raise ClientError(_("cannot reach {server}: {error}").format(server=server, error=exc)) from None
+        if resp.status_code != 200:
+            raise ClientError(_("the server did not accept the token ({status}): {error}").format(
+                status=resp.status_code, error=_error(resp)))
     return save_token(server, token)

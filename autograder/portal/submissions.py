@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from autograder.course.assignment import Assignment, find_assignment
 from autograder.course.errors import AssignmentError
+from autograder.course.i18n import _
 from autograder.intake.unpack import content_hash
 from autograder.portal.db.models import (
     Extension,
@@ -109,16 +110,18 @@ def check_policy(db: Session, user: User, a: Assignment, p: PortalPolicy, at: da
     until = extension(db, user.id, a.name)
     close = close_for(p, until)
     if close is not None and at > close and not user.is_staff:
-        raise Refused(403, f"{a.name} closed at {close.isoformat()}; uploads are no longer accepted "
-                           f"(ask your TA for an extension)")
+        raise Refused(403, _("{assignment} closed at {close}; uploads are no longer accepted (ask your TA "
+                             "for an extension)").format(assignment=a.name, close=close.isoformat()))
     if p.attempts is not None and not user.is_staff:
         budget = attempts(db, user, a, p, at)
         if budget["used"] >= p.attempts:
             if budget["next_at"] is None:
-                raise Refused(429, f"all {p.attempts} attempts for {a.name} are used")
+                raise Refused(429, _("all {n} attempts for {assignment} are used").format(
+                    n=p.attempts, assignment=a.name))
             wait = (datetime.fromisoformat(budget["next_at"]) - at).total_seconds()
-            raise Refused(429, f"all {p.attempts} attempts for {a.name} in this window are used; the next "
-                               f"one is free at {budget['next_at']}", retry_after=max(1.0, wait))
+            why = _("all {n} attempts for {assignment} in this window are used; the next one is free at "
+                    "{time}").format(n=p.attempts, assignment=a.name, time=budget["next_at"])
+            raise Refused(429, why, retry_after=max(1.0, wait))
 
 
 def accept(db: Session, storage: Storage, user: User, a: Assignment, upload: Upload) -> Submission:

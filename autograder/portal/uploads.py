@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from autograder.intake.unpack import show
+from autograder.course.i18n import _
+from autograder.intake.unpack import show, size_text
 from autograder.portal.settings import UploadLimits
 
 KINDS = (".py", ".ipynb", ".zip")
@@ -56,7 +57,8 @@ class _Parts:
     def _begin(self):
         self._headers = {}
         if len(self.parts) >= self.limits.max_files:
-            raise UploadError(413, f"too many files in one upload (at most {self.limits.max_files})")
+            n = self.limits.max_files
+            raise UploadError(413, _("too many files in one upload (at most {n})").format(n=n))
 
     def _hfield(self, data, start, end):
         self._field += data[start:end]
@@ -79,65 +81,74 @@ class _Parts:
         buf = self.parts[-1][2]
         buf += data[start:end]
         if len(buf) > self.limits.max_file_bytes:
-            raise UploadError(413, f"a file is over the {self.limits.max_file_bytes} byte limit")
+            raise UploadError(413, _("a file is over the {limit} limit for one file").format(
+                limit=size_text(self.limits.max_file_bytes)))
 
 
 async def read_upload(content_type: str, content_length: str | None, stream, limits: UploadLimits) -> Upload:
     """Parse the body chunks from ``stream`` (an async iterator of bytes); UploadError on a bad one."""
     ctype, opts = parse_options_header(content_type or "")
     if ctype != b"multipart/form-data" or b"boundary" not in opts:
-        raise UploadError(422, "send the files as multipart/form-data in the field 'files'")
+        raise UploadError(422, _("send the files as multipart/form-data in the field 'files'"))
     if content_length is not None:
         try:
             declared = int(content_length)
         except ValueError:
-            raise UploadError(422, "bad Content-Length") from None
+            raise UploadError(422, _("the Content-Length header is not a number")) from None
         if declared > limits.max_bytes:
-            raise UploadError(413, f"the upload is over the {limits.max_bytes} byte limit")
+            raise UploadError(413, _over(limits))
     parts = _Parts(limits)
     parser = MultipartParser(opts[b"boundary"], parts.callbacks())
     total = 0
     async for chunk in stream:
         total += len(chunk)
         if total > limits.max_bytes:
-            raise UploadError(413, f"the upload is over the {limits.max_bytes} byte limit")
+            raise UploadError(413, _over(limits))
         try:
             parser.write(chunk)
         except UploadError:
             raise
         except Exception as exc:  # noqa: BLE001 - the parser's own errors: a malformed body
-            raise UploadError(422, f"the multipart body cannot be read ({type(exc).__name__})") from None
+            raise UploadError(422, _unreadable(exc)) from None
     try:
         parser.finalize()
     except Exception as exc:  # noqa: BLE001
-        raise UploadError(422, f"the multipart body cannot be read ({type(exc).__name__})") from None
+        raise UploadError(422, _unreadable(exc)) from None
     return classify([(safe_name(fn), bytes(data)) for name, fn, data in parts.parts
                      if name == "files" and fn is not None])
+
+
+def _over(limits: UploadLimits) -> str:
+    return _("the upload is over the {limit} limit").format(limit=size_text(limits.max_bytes))
+
+
+def _unreadable(exc: Exception) -> str:
+    return _("the multipart body cannot be read ({error})").format(error=type(exc).__name__)
 
 
 def classify(files: list[tuple[str, bytes]]) -> Upload:
     """One or more .py, one .ipynb or one .zip (that opens); UploadError(422) otherwise."""
     if not files:
-        raise UploadError(422, "no files: send one or more .py files, one .ipynb or one .zip in the "
-                               "field 'files'")
+        raise UploadError(422, _("no files: send one or more .py files, one .ipynb or one .zip in the "
+                                 "field 'files'"))
     exts = [next((k for k in KINDS if n.lower().endswith(k)), "") for n, _d in files]
     if "" in exts:
         bad = next(n for (n, _d), e in zip(files, exts, strict=True) if not e)
-        raise UploadError(422, f"{bad}: this kind of file cannot be submitted (send .py files, one .ipynb "
-                               f"or one .zip)")
+        raise UploadError(422, _("{name}: this kind of file cannot be submitted (send .py files, one .ipynb "
+                                 "or one .zip)").format(name=bad))
     if all(e == ".py" for e in exts):
         names = [n for n, _d in files]
         if len(set(names)) != len(names):
-            raise UploadError(422, "two files with the same name")
+            raise UploadError(422, _("two files with the same name"))
         return Upload(tuple(files), "py")
     if len(files) != 1:
-        raise UploadError(422, "send one .ipynb or one .zip alone (or only .py files)")
+        raise UploadError(422, _("send one .ipynb or one .zip alone (or only .py files)"))
     name, data = files[0]
     if exts[0] == ".zip":
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 zf.infolist()
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
-            raise UploadError(422, f"{name} is not a readable zip file") from None
+            raise UploadError(422, _("{name} is not a readable zip file").format(name=name)) from None
         return Upload(tuple(files), "zip")
     return Upload(tuple(files), "ipynb")

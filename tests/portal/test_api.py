@@ -286,3 +286,15 @@ def test_hidden_test_details_follow_the_visibility_setting(tmp_path, db_url, set
     q.dispatch()
     assert q.get(f"/api/v1/submissions/{sid}").json()["results"]["tests_hidden"] == 0  # the fake has no tests
     q.state.engine.dispose()
+
+
+def test_errors_speak_the_callers_language(portal):
+    ru = {**portal.h("bob"), "Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}
+    r = portal.http.get("/api/v1/submissions/" + "0" * 32, headers=ru)
+    assert r.status_code == 404 and r.json() == {"error": "такой отправки нет"}
+    r = portal.http.post("/api/v1/assignments/hw07/submissions", files=[("files", ("a.txt", b"x"))],
+                         headers=ru)
+    assert r.status_code == 422 and "такой файл отправить нельзя" in r.json()["error"]
+    anonymous = portal.http.get("/api/v1/me", headers={"Accept-Language": "ru"})
+    assert anonymous.json()["error"].startswith("нет API")
+    assert portal.get("/api/v1/submissions/" + "0" * 32).json() == {"error": "no such submission"}

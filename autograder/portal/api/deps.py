@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
+from autograder.course import i18n
+from autograder.course.i18n import _
 from autograder.portal import auth
 from autograder.portal.db.models import User
 
@@ -18,6 +20,15 @@ def portal(request: Request):
 def db_session(request: Request) -> Iterator[Session]:
     with portal(request).sessions() as db:
         yield db
+
+
+def request_lang(request: Request) -> str:
+    """The language of the caller's messages: the first of ours in Accept-Language (default English)."""
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in i18n.LANGS:
+            return tag
+    return i18n.DEFAULT
 
 
 def bearer(request: Request) -> str:
@@ -35,18 +46,20 @@ def current_user(request: Request) -> User:
     if token:
         with portal(request).sessions() as db:
             user = auth.user_for(db, token)
-    if user is None:
-        raise HTTPException(401, "missing or invalid API token (Authorization: Bearer TOKEN)",
-                            headers={"WWW-Authenticate": "Bearer"})
-    st = portal(request)
-    wait = st.limiter.hit(f"token:{auth.digest(token)}", st.settings.rates.per_token)
-    if wait:
-        raise HTTPException(429, "too many requests with this token; try again later",
-                            headers={"Retry-After": str(max(1, round(wait + 0.5)))})
+    with i18n.language(request_lang(request)):
+        if user is None:
+            raise HTTPException(401, _("missing or invalid API token (Authorization: Bearer TOKEN)"),
+                                headers={"WWW-Authenticate": "Bearer"})
+        st = portal(request)
+        wait = st.limiter.hit(f"token:{auth.digest(token)}", st.settings.rates.per_token)
+        if wait:
+            raise HTTPException(429, _("too many requests with this token; try again later"),
+                                headers={"Retry-After": str(max(1, round(wait + 0.5)))})
     return user
 
 
-def require_staff(user: User = Depends(current_user)) -> User:
+def require_staff(request: Request, user: User = Depends(current_user)) -> User:
     if not user.is_staff:
-        raise HTTPException(403, "only TAs and instructors may do this")
+        with i18n.language(request_lang(request)):
+            raise HTTPException(403, _("only TAs and instructors may do this"))
     return user

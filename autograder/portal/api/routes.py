@@ -14,8 +14,10 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from autograder.course import i18n
+from autograder.course.i18n import _
 from autograder.portal import submissions as subs
-from autograder.portal.api.deps import current_user, db_session, portal, require_staff
+from autograder.portal.api.deps import current_user, db_session, portal, request_lang, require_staff
 from autograder.portal.db.models import Submission, User, now
 from autograder.portal.uploads import UploadError, read_upload
 
@@ -29,7 +31,8 @@ def _course(request: Request) -> subs.Course:
 def _assignment(request: Request, name: str):
     found = _course(request).assignment(name)
     if found is None:
-        raise HTTPException(404, f"no assignment {name!r}")
+        with i18n.language(request_lang(request)):
+            raise HTTPException(404, _("no assignment {name}").format(name=name))
     return found
 
 
@@ -55,10 +58,11 @@ async def submit(assignment: str, request: Request, user: User = Depends(current
             subs.check_policy(db, user, a, p, now())
 
     try:
-        await run_in_threadpool(check)
-        headers = request.headers
-        upload = await read_upload(headers.get("content-type", ""), headers.get("content-length"),
-                                   request.stream(), st.settings.uploads)
+        with i18n.language(request_lang(request)):  # the refusals' language (threads copy the context)
+            await run_in_threadpool(check)
+            headers = request.headers
+            upload = await read_upload(headers.get("content-type", ""), headers.get("content-length"),
+                                       request.stream(), st.settings.uploads)
     except subs.Refused as exc:
         headers = {"Retry-After": str(max(1, round(exc.retry_after)))} if exc.retry_after else None
         if exc.status == 429 and headers is None:
@@ -86,7 +90,8 @@ def submission(submission_id: str, request: Request, user: User = Depends(curren
                db: Session = Depends(db_session)) -> dict:
     sub = db.get(Submission, submission_id) if len(submission_id) <= 64 else None
     if sub is None or (sub.user_id != user.id and not user.is_staff):
-        raise HTTPException(404, "no such submission")  # another student's looks like none at all
+        with i18n.language(request_lang(request)):  # another student's looks like none at all
+            raise HTTPException(404, _("no such submission"))
     return subs.view(db, sub, user, _course(request))
 
 
