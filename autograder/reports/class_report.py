@@ -22,7 +22,7 @@ from autograder.reports import similarity
 from autograder.reports.analysis import NEGATIVE_DISCRIMINATION, class_stats
 
 REPORT, ITEMS = "report.html", "item_analysis.csv"
-FINGERPRINTS = ".work/fingerprints.npz"  # similarity fingerprints by file hash, kept between runs
+FINGERPRINTS = ".fingerprints.npz"  # similarity fingerprints by file hash, kept between runs (not in .work/)
 
 
 def baseline(a: Assignment, course_root: Path | None) -> list[dict[str, bytes]]:

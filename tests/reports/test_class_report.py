@@ -163,4 +163,4 @@ def test_similar_groups_are_capped_and_long_groups_are_counted(assignment, tmp_p
     assert "s00, s01, s02" in groups and "and 8 more" in groups and "s19" not in groups
     cap_note = re.search(r'<p class="note" id="similarity-cap">(.*?)</p>', html, flags=re.S).group(1)
     assert "5 largest of 11 groups (40 students in all)" in cap_note
-    assert (tmp_path / ".work" / "fingerprints.npz").is_file()
+    assert (tmp_path / ".fingerprints.npz").is_file()
