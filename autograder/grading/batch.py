@@ -226,7 +226,9 @@ def _grade_class(submissions: Path, course_root: Path, name: str, out: Path, job
         (out / "grades.csv").unlink(missing_ok=True)
         for stale in [*out.glob("*/.*.tmp"), *out.glob(".*.tmp")]:
             stale.unlink(missing_ok=True)
-        todo = [s for s in subs if not is_current(load_result(out, s.student_id), s, ahash)]
+        loaded = {s.student_id: load_result(out, s.student_id) for s in subs}  # each result read once
+        todo = [s for s in subs if not is_current(loaded[s.student_id], s, ahash)]
+        graded = {s.student_id for s in todo}
         work = out / WORK
         shutil.rmtree(work, ignore_errors=True)
         # A submission with an error is graded as an empty one: every test is listed with its
@@ -247,7 +249,7 @@ def _grade_class(submissions: Path, course_root: Path, name: str, out: Path, job
                                progress, ahash, on_done=record)
             results = []
             for sub in subs:
-                r = load_result(out, sub.student_id)
+                r = load_result(out, sub.student_id) if sub.student_id in graded else loaded[sub.student_id]
                 if not (is_current(r, sub, ahash) or (r is not None and r.error == GRADER_FAILED)):
                     r = error_result(a, sub, GRADER_FAILED, ahash, final=False)
                     save_result(out, r, a.title)

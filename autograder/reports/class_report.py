@@ -7,10 +7,13 @@ files the grader read, compared against the stubs and, when the course has it, t
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from autograder import __version__
 from autograder.course import i18n
 from autograder.course.assignment import Assignment
 from autograder.course.files import write_atomic
@@ -22,6 +25,7 @@ from autograder.reports import similarity
 from autograder.reports.analysis import NEGATIVE_DISCRIMINATION, class_stats
 
 REPORT, ITEMS = "report.html", "item_analysis.csv"
+KEY = ".class-files.key"  # the hash of what report.html and item_analysis.csv were made of
 FINGERPRINTS = ".fingerprints.npz"  # similarity fingerprints by file hash, kept between runs (not in .work/)
 
 
@@ -45,6 +49,15 @@ def write_class_report(out: Path, results: Sequence[SubmissionResult], a: Assign
     id -> the vetted (name, content) pairs of the submission (None: the similarity section says it was
     not computed); ``max_groups``: similar groups listed at most."""
     out = Path(out)
+    base = baseline(a, course_root)
+    key = _key(results, a, base, files is not None, max_groups)
+    try:
+        if (out / KEY).read_text(encoding="utf-8") == key and (out / REPORT).is_file() \
+                and (out / ITEMS).is_file():
+            return out / REPORT, out / ITEMS  # made of these very results: nothing to rebuild
+    except OSError:
+        pass
+    (out / KEY).unlink(missing_ok=True)
     # A result's error is a fixed English phrase (grading.GRADER_FAILED, unpack's): shown translated.
     stats = class_stats([replace(r, error=_(r.error)) if r.error else r for r in results])
     groups = None
@@ -52,10 +65,28 @@ def write_class_report(out: Path, results: Sequence[SubmissionResult], a: Assign
         subs = {sid: {name: data for name, data in fs if name in a.files} for sid, fs in files.items()}
         cache = similarity.FingerprintCache(out / FINGERPRINTS)
         groups = similarity.similar_groups({sid: fs for sid, fs in subs.items() if fs},
-                                           baseline(a, course_root), max_groups=max_groups, cache=cache)
+                                           base, max_groups=max_groups, cache=cache)
         cache.save()
     html = report_html(ReportInput(_(a.title), stats, groups, NEGATIVE_DISCRIMINATION, similarity.THRESHOLD,
                                    similarity.K, i18n.current()))
     write_atomic(out / ITEMS, item_analysis_csv(stats.items))
     write_atomic(out / REPORT, html)
+    write_atomic(out / KEY, key)
     return out / REPORT, out / ITEMS
+
+
+def _key(results: Sequence[SubmissionResult], a: Assignment, base: list[dict[str, bytes]],
+         with_files: bool, max_groups: int) -> str:
+    """What the class files are made of: every result (its submission hash stands for its files),
+    the baseline, the language, the grader's version. Equal keys, equal files."""
+    lang = i18n.current()
+    h = hashlib.sha256(f"{__version__}|{lang}|{a.name}|{with_files}|{max_groups}".encode())
+    package = Path(__file__).resolve().parents[1]  # the report's template and texts: changed, rebuilt
+    for part in (package / "render" / "templates" / "report.html.j2",
+                 package / "locale" / lang / "LC_MESSAGES" / "autograder.mo"):
+        h.update(part.read_bytes() if part.is_file() else b"-")
+    for files in base:
+        for name in sorted(files):
+            h.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    h.update(pickle.dumps(list(results), protocol=5))  # local, never loaded: only hashed
+    return h.hexdigest()

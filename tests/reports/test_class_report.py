@@ -164,3 +164,29 @@ def test_similar_groups_are_capped_and_long_groups_are_counted(assignment, tmp_p
     cap_note = re.search(r'<p class="note" id="similarity-cap">(.*?)</p>', html, flags=re.S).group(1)
     assert "5 largest of 11 groups (40 students in all)" in cap_note
     assert (tmp_path / ".fingerprints.npz").is_file()
+
+
+def test_class_files_are_rebuilt_only_when_what_they_are_made_of_changed(assignment, tmp_path):
+    from autograder.course import i18n
+
+    a = assignment
+    results = [make(a, "amy", {}), make(a, "bob", {"test_mul_backward.py::t1": ("wrong", "", "wrong dx")})]
+    files = {"amy": [], "bob": []}
+    report = tmp_path / "report.html"
+
+    def write(rs, **kw):
+        write_class_report(tmp_path, rs, a, files, REPO, **kw)
+        return report.stat().st_mtime_ns, report.read_bytes()
+
+    first = write(results)
+    (tmp_path / "item_analysis.csv").write_text("kept: nothing changed", encoding="utf-8")
+    assert write(results) == first  # the same results: not rebuilt
+    assert (tmp_path / "item_analysis.csv").read_text(encoding="utf-8") == "kept: nothing changed"
+    changed = [results[0], make(a, "bob", {})]
+    assert write(changed)[1] != first[1]  # bob's result changed: rebuilt
+    assert (tmp_path / "item_analysis.csv").read_text(encoding="utf-8") != "kept: nothing changed"
+    again = write(changed)
+    with i18n.language("ru"):
+        assert write(changed)[1] != again[1]  # another language: rebuilt
+    report.unlink()
+    assert write(changed)[1] == again[1]  # a missing file is made again
