@@ -80,16 +80,18 @@ class Similarity:
     candidates: int  # pairs scored exactly (the rest were ruled out by the index)
 
 
-class _StripDocstrings(ast.NodeTransformer):
-    def _strip(self, node):
-        self.generic_visit(node)
-        body = node.body
-        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                and isinstance(body[0].value.value, str):
-            node.body = body[1:] or [ast.Pass()]
-        return node
+_DEFS = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
-    visit_Module = visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _strip
+
+def _strip_docstrings(tree: ast.AST) -> ast.AST:
+    """Drop the docstring of the module and of every function and class (an emptied body: pass)."""
+    for node in ast.walk(tree):
+        if isinstance(node, _DEFS):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                    and isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+    return tree
 
 
 def normalise(source: str, parse: bool = True) -> tuple[str, ...]:
@@ -101,7 +103,7 @@ def normalise(source: str, parse: bool = True) -> tuple[str, ...]:
     text = source
     if parse:
         try:
-            text = ast.unparse(_StripDocstrings().visit(ast.parse(source)))
+            text = ast.unparse(_strip_docstrings(ast.parse(source)))
         except (SyntaxError, ValueError, RecursionError):
             pass
     names: dict[str, str] = {}
