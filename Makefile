@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-fast goldens mutants lint assignments release bench clean browser translations postgres serve bench-portal
+.PHONY: install demo test test-fast goldens mutants lint assignments release bench bench-quick clean browser translations postgres serve bench-portal
 
 install: $(STAMP)
 
@@ -75,6 +75,10 @@ serve: install
 # Speed and memory, measured against baselines taken in the same run (not part of `make test`).
 bench: install
 	$(BIN)/python bench/bench_grading.py
+
+# The same, smaller (classes of 100 and 300, 3 peer notebooks, similarity at 500 and 2,000): a couple of minutes.
+bench-quick: install
+	$(BIN)/python bench/bench_grading.py --quick
 
 # The submission service under a deadline burst (200 students, loopback only, bounded): accept latency,
 # time until all graded, throughput against the batch `autograder grade` of the same class in the same run.
