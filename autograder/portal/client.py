@@ -15,6 +15,7 @@ from pathlib import Path
 
 from autograder.course import i18n
 from autograder.course.i18n import N_, _
+from autograder.course.kinds import Status
 
 ENV = "AUTOGRADER_TOKEN"
 STATUS = {"queued": N_("queued"), "grading": N_("grading"), "graded": N_("graded"), "failed": N_("failed")}
@@ -190,7 +191,7 @@ def summary(s: dict) -> str:
         lines.append(f"  {ex_id:<26} {score:g} / {mx:g}")
     if r.get("output"):
         lines += ["", r["output"]]
-    failed = [t for t in r.get("tests", []) if t.get("status") != "passed" and t.get("output")]
+    failed = [t for t in r.get("tests", []) if t.get("status") != Status.PASSED and t.get("output")]
     lines += [f"- {t['name']}: {t['output']}" for t in failed[:SHOWN]]
     if len(failed) > SHOWN:
         lines.append(_("... and {n} more failed tests").format(n=len(failed) - SHOWN))

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from autograder.course.assignment import Assignment
+from autograder.course.kinds import Visibility
 from autograder.course.late import LatePolicy, parse_time
 
 COUNTS = ("last", "best")
@@ -36,7 +37,7 @@ class PortalPolicy:
     close: datetime | None = None
     attempts: int | None = None
     window: timedelta | None = None  # None: the whole assignment
-    test_visibility: str = "visible"
+    test_visibility: str = Visibility.VISIBLE
 
 
 def load_policy(a: Assignment) -> PortalPolicy:
@@ -89,8 +90,8 @@ def close_for(p: PortalPolicy, until: datetime | None) -> datetime | None:
 
 def tests_visible(p: PortalPolicy, due: datetime | None, at: datetime) -> bool:
     """May a student see hidden-test details at ``at`` (``due``: the student's due date)?"""
-    if p.test_visibility == "visible":
+    if p.test_visibility == Visibility.VISIBLE:
         return True
-    if p.test_visibility == "after_due_date":
+    if p.test_visibility == Visibility.AFTER_DUE_DATE:
         return due is None or at > due
     return False
