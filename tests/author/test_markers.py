@@ -30,18 +30,21 @@ HEAD = (  # a given function, then the docstring of one with a solution region
     "def sigmoid(x):",
     '    """σ(x) = 1 / (1 + e^-x); same shape as x."""',
 )
-SOLUTION = lines(
-    *HEAD,
-    f"    {B}",
-    "    x = np.asarray(x, dtype=np.float64)",
-    "    return 0.5 * (1.0 + np.tanh(0.5 * x))",
-    f"    {E}",
+NET = (  # a method with a region inside an if
     "",
     "",
     "class Net:",
     "    def forward(self, x):",
     '        """Method."""',
     "        if x is not None:",
+)
+SOLUTION = lines(
+    *HEAD,
+    f"    {B}",
+    "    x = np.asarray(x, dtype=np.float64)",
+    "    return 0.5 * (1.0 + np.tanh(0.5 * x))",
+    f"    {E}",
+    *NET,
     f"            {B}",
     "            y = x * 2",
     "            return y",
@@ -55,12 +58,7 @@ def test_region_becomes_one_raise_at_marker_indentation() -> None:
     assert stub == lines(
         *HEAD,
         '    raise NotImplementedError("sigmoid: write your code here")',
-        "",
-        "",
-        "class Net:",
-        "    def forward(self, x):",
-        '        """Method."""',
-        "        if x is not None:",
+        *NET,
         '            raise NotImplementedError("forward: write your code here")',
         "        return None",
     )
