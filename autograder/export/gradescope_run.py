@@ -2,8 +2,9 @@
 
 ``run_autograder`` (from ``autograder export gradescope``) calls ``python -m
 autograder.export.gradescope_run --root ROOT --assignment NAME`` with the engine, the assignment and
-its hidden tests under ``ROOT/source``. The submission is graded exactly as ``autograder grade``
-grades one student (same vetting, same isolated worker, same results.json), then adapted:
+its hidden tests under ``ROOT/source``. The submission is vetted as ``autograder grade`` vets one
+student and graded by ``grade_submission`` (the same session, isolated worker and results.json,
+without the class pipeline), then adapted:
 
 - ``output`` is the student's feedback (Markdown), ``visibility`` comes from the assignment's
   ``[gradescope]`` table, and each test is shown no earlier than that table's ``test_visibility``
@@ -87,7 +88,9 @@ def grade(root: Path, assignment: str) -> dict:
     from autograder.course import i18n
     from autograder.course.assignment import find_assignment
     from autograder.course.late import apply_late
-    from autograder.grading.batch import grade_class
+    from autograder.grading.batch import with_times
+    from autograder.grading.session import grade_submission
+    from autograder.intake.discover import discover
     from autograder.render.feedback import feedback_md
     from autograder.render.gradescope import to_gradescope
 
@@ -97,11 +100,13 @@ def grade(root: Path, assignment: str) -> dict:
     conf = settings(a.folder / "assignment.toml")
     meta = read_metadata(root / "submission_metadata.json")
     with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
-        subs, out = Path(tmp) / "submissions", Path(tmp) / "out"
+        subs = Path(tmp) / "submissions"
         sid = meta.get("student_id", "")
         folder = sid if _SAFE_ID.fullmatch(sid) and not sid.lower().endswith((".py", ".zip")) else FOLDER
         shutil.copytree(root / "submission", subs / folder, symlinks=True)
-        r = grade_class(subs, course, assignment, out, jobs=1, progress=False).results[0]
+        found, _skipped = discover(subs, a)
+        found, _notes = with_times(found, {}, a)
+        r = grade_submission(course, assignment, found[0])
     # The late policy ([late] in assignment.toml) from Gradescope's submission time; without a
     # policy the time is only recorded. The feedback is rendered again, with the penalty in it.
     r = apply_late(r, a.late, meta.get("submitted_at", ""))

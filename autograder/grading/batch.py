@@ -1,8 +1,10 @@
-"""Grading a class: N grading processes, each one pytest session over many submissions.
+"""Grading a class: discover -> vet -> schedule -> write -> class files.
 
-The TA's process vets the submissions, hands them out one at a time, draws the progress bar and
-writes the class files; grading processes (trusted) run the hidden tests; workers (untrusted) run
-student code, reading only the vetted copy under ``OUT/.work/<id>/``.
+The TA's process (the owner of OUT, its only writer) vets the submissions, hands them to N grading
+processes (``LocalExecutor``, driven by the ``Scheduler``) as tasks (the vetted files as bytes),
+writes each result as it arrives, draws the progress bar and writes the class files; grading
+processes (trusted: ``autograder.grading.process``, one warm ``GradingSession`` each) run the
+hidden tests; workers (untrusted) run student code.
 
 Nothing is lost, and the same class gives the same files:
 - each student's feedback.md and then results.json are written atomically (temporary file, then
@@ -15,7 +17,7 @@ Nothing is lost, and the same class gives the same files:
   fresh process once more, then recorded as a grader failure (which a rerun grades again);
 - ``execution_time`` is the only field of results.json that differs between two runs;
 - the late policy is applied from each submission's time (``autograder.course.late``): by the grading
-  process before the first write, and again by the TA's process on a rerun, so a changed
+  session before the first write, and again by the TA's process on a rerun, so a changed
   submission time changes the result without regrading (a changed due date changes
   assignment.toml, hence the assignment hash: a regrade);
 - every run and each student's result are recorded in the gradebook (``autograder.records.gradebook``) by the
@@ -24,18 +26,11 @@ Nothing is lost, and the same class gives the same files:
 
 from __future__ import annotations
 
-import contextlib
-import itertools
-import json
-import multiprocessing as mp
-import os
 import shutil
 import statistics
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from multiprocessing.connection import wait
 from pathlib import Path
 
 from autograder import __version__
@@ -46,17 +41,17 @@ from autograder.course.files import write_atomic
 from autograder.course.i18n import N_
 from autograder.course.late import apply_late, normalize
 from autograder.course.results import SubmissionResult, exercise_scores
-from autograder.intake.discover import discover, prepare
+from autograder.grading.executor import AssignmentRef, GradeTask, LocalExecutor
+from autograder.grading.hashes import grading_hash
+from autograder.grading.scheduler import GaveUp, Scheduler
+from autograder.grading.session import task_of
+from autograder.grading.store import is_current, load_result, parse_result, save_result
+from autograder.intake.discover import discover
 from autograder.intake.submission import Submission
-from autograder.render import gradescope
-from autograder.render.feedback import feedback_md
 from autograder.render.grades_csv import grades_csv
-from autograder.testkit.plugin import Job
-from autograder.testkit.session import grading_hash, load_reference, run_session
 
-WORK = ".work"  # OUT/.work/<id>/: the vetted copies the workers read; removed after a run
+WORK = ".work"  # OUT/.work/: the grading processes' logs while a run lasts; removed after it
 GRADER_FAILED = N_("the grader failed while grading this submission")  # translated where shown
-ATTEMPTS = 2  # grading processes a submission may see die before it is recorded as a failure
 
 
 @dataclass(frozen=True)
@@ -67,28 +62,6 @@ class ClassResult:
     seconds: float
     notes: tuple[str, ...] = ()  # for the TA: unreadable or unmatched submission times
     gradebook: str = ""  # where this run was recorded
-
-
-def save_result(out: Path, r: SubmissionResult, title: str = "") -> None:
-    """feedback.md, then results.json (its presence means: this student is done)."""
-    folder = out / r.student_id
-    folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(folder / "feedback.md", feedback_md(r, title))
-    write_atomic(folder / "results.json", gradescope.dumps(r))
-
-
-def load_result(out: Path, student_id: str) -> SubmissionResult | None:
-    try:
-        doc = json.loads((out / student_id / "results.json").read_text(encoding="utf-8"))
-        return gradescope.from_gradescope(doc)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def is_current(r: SubmissionResult | None, sub: Submission, ahash: str) -> bool:
-    """``r`` is this submission's result under these tests (a grader failure never is)."""
-    return (r is not None and r.student_id == sub.student_id and bool(r.submission_hash)
-            and r.submission_hash == sub.hash and r.assignment_hash == ahash)
 
 
 def error_result(a: Assignment, sub: Submission, why: str, ahash: str,
@@ -118,60 +91,6 @@ def with_times(subs: list[Submission], times: Mapping[str, str], a: Assignment
         notes.append(f"submission times given for {len(stray)} student(s) without a submission: "
                      f"{', '.join(stray[:10])}{' ...' if len(stray) > 10 else ''}")
     return out, notes
-
-
-def _grading_process(course_root: str, name: str, out: str, conn, log: str, lang: str = "en") -> None:
-    """A grading process: one pytest session over the submissions the parent sends on ``conn``, with
-    feedback composed in ``lang``.
-
-    Its stderr (pytest's reports on broken hidden tests, anything a crash prints) goes to ``log``,
-    not to the TA's terminal; a fatal error names that file.
-    """
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(fd, 2)
-    os.close(fd)
-    from autograder.sandbox.client import WorkerStudent
-    from autograder.sandbox.launch import default_launcher
-
-    launcher = None
-    try:
-        a, secrets = find_assignment(Path(course_root), name)
-        ref = load_reference(secrets.reference)
-        ahash = grading_hash(a, secrets, lang)
-        launcher = default_launcher()
-        files = a.files_map()
-        file_of = {fn: f for f, fns in files.items() for fn in fns}
-        started: dict[str, tuple[float, Submission]] = {}
-
-        def jobs():
-            while True:
-                try:
-                    sub = conn.recv()
-                except (EOFError, OSError):
-                    return  # the TA's process is gone
-                if sub is None:
-                    return
-                started[sub.student_id] = (time.monotonic(), sub)
-                yield Job(sub.student_id, lambda sub=sub: WorkerStudent(
-                    lambda: launcher.spawn(sub.folder, files), a.call_timeout, uses=a.uses_of,
-                    oracle_module=ref, file_of=file_of), sub.notes, sub.hash)
-
-        def on_result(r: SubmissionResult) -> None:
-            t, sub = started.pop(r.student_id)
-            r = replace(r, execution_time=time.monotonic() - t, error=sub.error)
-            r = apply_late(r, a.late, sub.submitted_at)
-            save_result(Path(out), r, a.title)
-            conn.send(("done", r.student_id))
-
-        with i18n.language(lang, (secrets.locale, a.locale)):
-            run_session(secrets.hidden_tests, a, jobs(), on_result, ref, ahash)
-    except Exception as exc:  # noqa: BLE001 - reported to the TA's process as one line
-        with contextlib.suppress(OSError):
-            why = str(exc) if isinstance(exc, GraderError) else f"{type(exc).__name__}: {exc}"
-            conn.send(("fatal", f"{why}; details in {log}"))
-    finally:
-        if launcher is not None:
-            launcher.close()
 
 
 def _lock(f, out: Path) -> None:
@@ -231,22 +150,17 @@ def _grade_class(submissions: Path, course_root: Path, name: str, out: Path, job
         graded = {s.student_id for s in todo}
         work = out / WORK
         shutil.rmtree(work, ignore_errors=True)
-        # A submission with an error is graded as an empty one: every test is listed with its
-        # points, the error heads the feedback.
-        to_grade = [prepare(sub, work) for sub in todo]
         gb, run = _open_gradebook(db, out, a, ahash, {
             "jobs": jobs, "submissions": str(Path(submissions).resolve()),
             "submission_times_from_ta": len(submitted_at or {}), "late": _policy_doc(a), "lang": lang})
-
-        def record(sid: str) -> None:
-            r = load_result(out, sid)
-            if r is not None:
-                gb.record(run, r)
-
         try:
-            if to_grade:
-                _run_processes(to_grade, course_root, a, out, max(1, min(jobs, len(to_grade))),
-                               progress, ahash, on_done=record)
+            if todo:
+                # A submission with an error is graded as an empty one: every test is listed with its
+                # points, the error heads the feedback.
+                ref = AssignmentRef(str(Path(course_root).resolve()), a.name, lang, ahash)
+                for r in _schedule(todo, ref, a, out, max(1, min(jobs, len(todo))), progress):
+                    save_result(out, r, a.title)
+                    gb.record(run, r)
             results = []
             for sub in subs:
                 r = load_result(out, sub.student_id) if sub.student_id in graded else loaded[sub.student_id]
@@ -272,6 +186,38 @@ def _grade_class(submissions: Path, course_root: Path, name: str, out: Path, job
         shutil.rmtree(work, ignore_errors=True)
     return ClassResult(tuple(results), len(todo), tuple(skipped), time.monotonic() - t0, tuple(notes),
                        f"{gb.where} (run {run})")
+
+
+def _schedule(todo: list[Submission], ref: AssignmentRef, a: Assignment, out: Path, jobs: int,
+              progress: bool):
+    """Each submission's result as it arrives from ``jobs`` grading processes (a grader failure
+    after a second lost attempt); logs in ``OUT/.work/grading-<n>.log``."""
+    from tqdm import tqdm
+
+    by_key = {s.student_id: s for s in todo}
+
+    def accept(task: GradeTask, text: str) -> SubmissionResult:
+        r = parse_result(text)
+        if (r.student_id, r.assignment, r.assignment_hash, r.submission_hash) != (
+                task.student_id, a.name, ref.assignment_hash, task.submission_hash):
+            raise ValueError(f"a result for {r.student_id!r} ({r.assignment}, {r.assignment_hash}, "
+                             f"{r.submission_hash[:12]}) where {task.student_id!r} was expected")
+        return r
+
+    work = out / WORK
+    work.mkdir(parents=True, exist_ok=True)
+    executor = LocalExecutor(ref, jobs, log_dir=work.resolve())
+    bar = tqdm(total=len(todo), unit="sub", disable=not progress, desc=f"grading {a.name}")
+    try:
+        for event in Scheduler(executor, [task_of(s) for s in todo], accept).run():
+            if isinstance(event, GaveUp):
+                yield error_result(a, by_key[event.task.key], GRADER_FAILED, ref.assignment_hash, final=False)
+            else:
+                yield event.result
+            bar.update(1)
+    finally:
+        bar.close()
+        executor.close()
 
 
 def write_class_files(out: Path, results: list[SubmissionResult], a: Assignment) -> None:
@@ -336,121 +282,6 @@ def _open_gradebook(db: str | None, out: Path, a: Assignment, ahash: str, option
     except GradebookError as exc:
         gb.close()
         raise GraderError(f"gradebook: {exc}") from None
-
-
-@dataclass
-class _Slot:
-    proc: mp.Process
-    conn: object  # multiprocessing.connection.Connection
-    sid: str | None = None  # the submission it is grading
-    stopping: bool = False  # told there is no more work
-
-
-def _run_processes(todo: list[Submission], course_root: Path, a: Assignment, out: Path,
-                   jobs: int, progress: bool, ahash: str,
-                   on_done: Callable[[str], None] = lambda sid: None) -> None:
-    """Hand ``todo`` to ``jobs`` grading processes, one submission at a time; survive their deaths.
-
-    ``on_done(student_id)`` is called once each student's results.json is final."""
-    from tqdm import tqdm
-
-    ctx = mp.get_context("spawn")
-    pending = deque(todo)
-    by_id = {s.student_id: s for s in todo}
-    attempts: Counter[str] = Counter()
-    done: set[str] = set()
-    slots: list[_Slot] = []
-    deaths_in_a_row, max_deaths = 0, 2 * jobs + 3
-    numbers = itertools.count(1)
-    bar = tqdm(total=len(todo), unit="sub", disable=not progress, desc=f"grading {a.name}")
-
-    def feed(slot: _Slot) -> None:
-        slot.sid = None
-        if pending:
-            sub = pending.popleft()
-            attempts[sub.student_id] += 1
-            slot.sid = sub.student_id
-        else:
-            sub, slot.stopping = None, True
-        with contextlib.suppress(OSError):  # a dead process is noticed by its exit
-            slot.conn.send(sub)
-
-    def start() -> None:
-        mine, theirs = ctx.Pipe()
-        log = out.resolve() / WORK / f"grading-{next(numbers)}.log"
-        p = ctx.Process(target=_grading_process, daemon=True,
-                        args=(str(course_root.resolve()), a.name, str(out.resolve()), theirs, str(log),
-                              i18n.current()))
-        p.start()
-        theirs.close()
-        slot = _Slot(p, mine)
-        slots.append(slot)
-        feed(slot)
-
-    def finish(sid: str) -> None:
-        if sid not in done:
-            done.add(sid)
-            bar.update(1)
-            on_done(sid)
-
-    def drain(slot: _Slot) -> None:
-        nonlocal deaths_in_a_row
-        try:
-            while slot.conn.poll():
-                kind, text = slot.conn.recv()
-                if kind == "fatal":
-                    raise GraderError(text)
-                if kind == "done":
-                    finish(text)
-                    deaths_in_a_row = 0
-                    if slot.sid == text:
-                        feed(slot)
-        except (EOFError, OSError):
-            pass  # the process is dying; its exit is handled below
-
-    def buried(slot: _Slot) -> None:
-        """A grading process ended: fine when it was told to stop; else retry or record its work."""
-        nonlocal deaths_in_a_row
-        slots.remove(slot)
-        slot.conn.close()
-        sid = slot.sid
-        if sid is None or sid in done:
-            return
-        deaths_in_a_row += 1
-        if is_current(load_result(out, sid), by_id[sid], ahash):
-            finish(sid)  # it finished, and died before saying so
-        elif attempts[sid] < ATTEMPTS:
-            pending.appendleft(by_id[sid])
-        else:
-            save_result(out, error_result(a, by_id[sid], GRADER_FAILED, ahash, final=False), a.title)
-            finish(sid)
-        if deaths_in_a_row > max_deaths:
-            raise GraderError(f"the grading processes keep dying (the last one with exit code "
-                              f"{slot.proc.exitcode}; see {out / WORK}/grading-*.log); finished "
-                              f"results are kept")
-
-    try:
-        for _ in range(jobs):
-            start()
-        while len(done) < len(todo) and (slots or pending):
-            wait([s.conn for s in slots] + [s.proc.sentinel for s in slots], timeout=1.0)
-            for slot in list(slots):
-                drain(slot)
-                if slot.proc.exitcode is not None:
-                    drain(slot)
-                    buried(slot)
-            while pending and sum(not s.stopping for s in slots) < jobs:
-                start()
-    finally:
-        bar.close()
-        for slot in slots:
-            if not slot.stopping:
-                slot.proc.kill()
-        for slot in slots:
-            slot.proc.join(timeout=10)
-            if slot.proc.exitcode is None:
-                slot.proc.kill()
-                slot.proc.join()
 
 
 def class_summary(cr: ClassResult, a: Assignment) -> str:

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import contextvars
-import sys
-import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from autograder.course import i18n
 from autograder.course.assignment import Assignment, load_assignment
@@ -59,36 +55,44 @@ def isolation_note(portable: bool) -> str:
 
 
 def _self_check(folder: Path, a: Assignment, notes: tuple[str, ...], portable: bool) -> SubmissionResult:
+    from autograder.grading.executor import GradeTask
+    from autograder.grading.session import GradingSession
+    from autograder.intake.discover import describe_files
+
+    launcher = None
     if portable:
         from autograder.sandbox.portable import PipeLauncher
 
         launcher = PipeLauncher()
-    else:
-        from autograder.sandbox.launch import SubprocessLauncher
-
-        launcher = SubprocessLauncher()
-    files = a.files_map()
-    first = _Prestarted(lambda: launcher.spawn(folder, files))
-    before = set(sys.modules)
+    task = GradeTask("you", "you", folder_files(folder), tuple(notes) + describe_files(folder, a))
     try:
-        # Imported only now, while the worker boots: pytest and the engine take about as long.
-        from autograder.intake.discover import describe_files
-        from autograder.sandbox.client import WorkerStudent
-        from autograder.testkit.plugin import Job
-        from autograder.testkit.session import run_session
-
-        file_of = {fn: f for f, fns in files.items() for fn in fns}
-        job = Job("you", lambda: WorkerStudent(first.launch, a.call_timeout, file_of=file_of),
-                  tuple(notes) + describe_files(folder, a))
-        results: list[SubmissionResult] = []
-        run_session(a.public_tests, a, [job], results.append)
+        # prestart: the worker boots while this process imports pytest and collects the public tests;
+        # without a launcher the session starts a fresh interpreter per worker (SubprocessLauncher).
+        with GradingSession(a, public=True, lang=i18n.current(), launcher=launcher, prestart=True) as session:
+            r = session.grade(task)
     finally:
-        first.discard()
-        launcher.close()  # gives back its worker slot and scratch copies
-        _forget_modules_under(a.public_tests, before)
+        if launcher is not None:
+            launcher.close()
     from autograder.testkit.attribution import attribute
 
-    return attribute(results[0], a)  # a failing helper is named where another exercise uses it
+    return attribute(r, a)  # a failing helper is named where another exercise uses it
+
+
+def folder_files(folder: Path) -> tuple[tuple[str, bytes], ...]:
+    """The files of ``folder`` a worker may import: regular .py files, as the launcher stages them."""
+    from autograder.sandbox.scratch import MAX_FILE_BYTES, MAX_FILES
+
+    out = []
+    for p in sorted(Path(folder).iterdir()) if Path(folder).is_dir() else []:
+        if len(out) >= MAX_FILES:
+            break
+        if p.name.endswith(".py") and not p.name.startswith(".") and p.is_file() and not p.is_symlink():
+            try:
+                if p.stat().st_size <= MAX_FILE_BYTES:
+                    out.append((p.name, p.read_bytes()))
+            except OSError:
+                continue
+    return tuple(out)
 
 
 def self_check_notebook(path: Path, lang: str | None = None, portable: bool | None = None
@@ -108,64 +112,6 @@ def self_check_notebook(path: Path, lang: str | None = None, portable: bool | No
         raise ValueError("\n".join(u.notes))
     with tempfile.TemporaryDirectory(prefix="autograder-check-") as tmp:
         return self_check(materialize(u.files, Path(tmp) / "notebook"), a, u.notes, lang, portable)
-
-
-class _Prestarted:
-    """The first worker, started in a background thread so that its interpreter boots (and imports
-    numpy) while this process imports pytest and collects the tests; later workers (after a
-    timeout or crash) are started on demand.
-
-    The thread stays alive until ``discard``: a worker dies with the *thread* that started it
-    (PR_SET_PDEATHSIG), so that thread must outlive the worker.
-    """
-
-    def __init__(self, spawn: Callable[[], Any]):
-        self.spawn = spawn
-        self.worker: Any = None
-        self.error: BaseException | None = None
-        self.taken = False
-        self.ready = threading.Event()
-        self.done = threading.Event()
-        # In a copy of this context: the worker is started in the check's language.
-        self.thread = threading.Thread(target=contextvars.copy_context().run, args=(self._run,),
-                                       name="autograder-first-worker", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            self.worker = self.spawn()
-        except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the worker
-            self.error = exc
-        self.ready.set()
-        self.done.wait()
-
-    def launch(self) -> Any:
-        if self.taken:
-            return self.spawn()
-        self.taken = True
-        self.ready.wait()
-        if self.error is not None:
-            raise self.error
-        return self.worker
-
-    def discard(self) -> None:
-        """Stop the first worker if no test asked for it, and let the thread end."""
-        self.ready.wait()
-        if not self.taken and self.worker is not None:
-            self.worker.kill()
-        self.done.set()
-        self.thread.join()
-
-
-def _forget_modules_under(folder: Path, before: set[str]) -> None:
-    """Drop the test modules a session imported from ``folder`` (pytest imports them by basename),
-    so that a later self-check in this process, on another folder, imports its own tests instead of
-    failing with pytest's 'import file mismatch'."""
-    folder = Path(folder).resolve()
-    for name in set(sys.modules) - before:
-        file = getattr(sys.modules[name], "__file__", None)
-        if file and Path(file).resolve().is_relative_to(folder):
-            del sys.modules[name]
 
 
 def render_check(r: SubmissionResult, isolation_note: str) -> str:
