@@ -148,6 +148,36 @@ def command_time(cmd: list[str], cwd: Path | None = None, runs: int = 7) -> floa
     return statistics.median(times)
 
 
+def gradescope_times(name: str, tmp: Path, runs: int = 5) -> tuple[float, float]:
+    """(cold, warm) seconds of Gradescope's ``run_autograder`` on one complete submission, run as
+    Gradescope runs it: the exported zip unpacked into a fresh root, ``setup.sh`` once, then
+    ``run_autograder``. Cold: the first run (nothing compiled or cached yet); warm: median of ``runs``."""
+    import zipfile
+
+    from autograder.export.gradescope import export_gradescope
+
+    root = tmp / "gradescope-root"
+    with zipfile.ZipFile(export_gradescope(ROOT, name, tmp / "gradescope-zip")) as z:
+        z.extractall(root / "source")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "AUTOGRADER_PYTHON")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["AUTOGRADER_ROOT"] = str(root)
+    subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
+    (root / "submission").mkdir()
+    for fname, text in solution_files(name).items():
+        (root / "submission" / fname).write_text(text, encoding="utf-8")
+    times = []
+    for _ in range(runs + 1):
+        t0 = time.perf_counter()
+        subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, cwd=root, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
+        times.append(time.perf_counter() - t0)
+        if not (root / "results" / "results.json").is_file():
+            raise SystemExit("run_autograder wrote no results.json")
+    return times[0], statistics.median(times[1:])
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--assignment", default="hw07")
@@ -187,6 +217,10 @@ def main(argv: list[str] | None = None) -> int:
         cold = statistics.median(grade_once(one, name, 1)[0] for _ in range(3))
         print(f"autograder grade, a class of one, cold: {cold:.2f} s, {cold / bare:.1f}x bare numpy "
               f"(target <= 1.0 s)")
+
+        cold, warm = gradescope_times(name, tmp)
+        print(f"Gradescope run_autograder (one complete submission): cold {cold:.2f} s, warm {warm:.2f} s "
+              f"(median of 5), {warm / bare:.1f}x bare numpy (target: warm < 1.5 s)")
 
         if "grading" not in skip:
             _throughput(tmp, sizes, runs, args.jobs, name, bare)

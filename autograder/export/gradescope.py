@@ -73,7 +73,7 @@ else
   "$PY" -m pip install --quiet -r "$SOURCE/requirements.txt"
 fi
 echo "$PY" > "$SOURCE/python"
-"$PY" -c "import sys; sys.path.insert(0, '$SOURCE'); import autograder.grading.batch" \
+"$PY" -c "import sys; sys.path.insert(0, '$SOURCE'); import autograder.grading.session" \
   && echo "setup.sh: the grader imports with $PY"
 """
 
