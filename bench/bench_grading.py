@@ -165,7 +165,7 @@ def gradescope_times(name: str, tmp: Path, runs: int = 5) -> tuple[float, float]
     subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
     (root / "submission").mkdir()
-    for fname, text in solution_files(name).items():
+    for fname, text in solution_files(ROOT / "solutions" / name).items():
         (root / "submission" / fname).write_text(text, encoding="utf-8")
     times = []
     for _ in range(runs + 1):
