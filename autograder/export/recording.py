@@ -117,7 +117,7 @@ class RecordingStudent(Student):
 def record(tests: Path, assignment: Assignment, reference: ModuleType) -> list[RecordedTest]:
     """Run the tests in ``tests`` against the reference; each test with the calls it made."""
     from autograder.testkit.plugin import Job
-    from autograder.testkit.session import run_session
+    from autograder.testkit.session import forget_modules_under, run_session
 
     functions = [fn for fns in assignment.files.values() for fn in fns]
     student = RecordingStudent(reference, functions)
@@ -127,15 +127,5 @@ def record(tests: Path, assignment: Assignment, reference: ModuleType) -> list[R
         run_session(Path(tests), assignment, [Job("reference", lambda: student)], results.append,
                     reference)
     finally:
-        _forget_modules_under(Path(tests), before)
+        forget_modules_under(Path(tests), before)
     return [RecordedTest(t, tuple(student.calls.get(t.nodeid, ()))) for t in results[0].tests]
-
-
-def _forget_modules_under(folder: Path, before: set[str]) -> None:
-    """pytest imports test modules by basename: forget this suite's, so another suite with the
-    same file names (public and hidden tests) can be collected next in this process."""
-    folder = folder.resolve()
-    for name in set(sys.modules) - before:
-        file = getattr(sys.modules[name], "__file__", None)
-        if file and Path(file).resolve().is_relative_to(folder):
-            del sys.modules[name]

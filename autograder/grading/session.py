@@ -33,6 +33,7 @@ from autograder.course.results import SubmissionResult
 from autograder.grading.executor import GradeTask
 from autograder.grading.hashes import grading_hash
 from autograder.intake.unpack import materialize
+from autograder.testkit.session import forget_modules_under
 
 START_TIMEOUT = 300.0  # seconds for the session to import and collect the tests
 TASK_TIMEOUT = 600.0  # seconds for one submission (each call into it has the assignment's own limit)
@@ -115,7 +116,7 @@ class GradingSession:
         self._tasks.put(_STOP)
         self._thread.join(timeout)
         self._thread = None
-        _forget_modules_under(self.tests, self._modules_before)
+        forget_modules_under(self.tests, self._modules_before)
         if self._base is not None:
             shutil.rmtree(self._base, ignore_errors=True)
             self._base = None
@@ -285,14 +286,3 @@ class _Prestarted:
             self.worker.kill()
         self.done.set()
         self.thread.join()
-
-
-def _forget_modules_under(folder: Path, before: set[str]) -> None:
-    """Drop the test modules a session imported from ``folder`` (pytest imports them by basename),
-    so that a later session in this process, on another folder, imports its own tests instead of
-    failing with pytest's 'import file mismatch'."""
-    folder = Path(folder).resolve()
-    for name in set(sys.modules) - before:
-        file = getattr(sys.modules.get(name), "__file__", None)
-        if file and Path(file).resolve().is_relative_to(folder):
-            sys.modules.pop(name, None)

@@ -87,9 +87,9 @@ def report(file: str | None, namespace: dict[str, Any], folder: Path | None = No
 
 
 def _report(a, file: str | None, namespace: dict[str, Any]) -> str:
-    from autograder.selfcheck.check import _forget_modules_under, render_check
+    from autograder.selfcheck.check import render_check
     from autograder.testkit.plugin import Job
-    from autograder.testkit.session import run_session
+    from autograder.testkit.session import forget_modules_under, run_session
 
     if file is not None and file not in a.files:
         return _("{file} is not a file of {assignment} ({files}).").format(file=file, assignment=a.name,
@@ -102,7 +102,7 @@ def _report(a, file: str | None, namespace: dict[str, Any]) -> str:
     try:
         run_session(tests, a, [Job("you", lambda: KernelStudent(namespace))], results.append)
     finally:
-        _forget_modules_under(a.public_tests, before)
+        forget_modules_under(a.public_tests, before)
     from autograder.testkit.attribution import attribute
 
     r = attribute(results[0], a)  # a failing helper is named where another exercise uses it

@@ -54,3 +54,14 @@ def run_session(tests: Path, assignment: Assignment, jobs: Iterable[Job],
     code = pytest.main(args, plugins=[plugin])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise GraderError(f"the tests in {tests} could not be run (pytest exit code {int(code)})")
+
+
+def forget_modules_under(folder: Path, before: set[str]) -> None:
+    """Drop the test modules a session imported from ``folder`` (pytest imports them by basename),
+    so that a later session in this process, on another folder, imports its own tests instead of
+    failing with pytest's 'import file mismatch'."""
+    folder = Path(folder).resolve()
+    for name in set(sys.modules) - before:
+        file = getattr(sys.modules.get(name), "__file__", None)
+        if file and Path(file).resolve().is_relative_to(folder):
+            sys.modules.pop(name, None)
