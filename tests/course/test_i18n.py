@@ -179,7 +179,7 @@ def test_language_is_per_context_not_per_process() -> None:
     import contextvars
     import threading
 
-    from autograder.selfcheck.check import _Prestarted
+    from autograder.grading.session import _Prestarted
 
     seen: dict[str, str] = {}
     with i18n.language("ru"):
