@@ -36,7 +36,7 @@ CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 def engine_texts() -> dict[str, list[str]]:
     found = texts_in(sorted(ENGINE.rglob("*.py")))
     env = Environment(extensions=["jinja2.ext.i18n"])
-    for template in sorted((ENGINE / "render" / "templates").glob("*.j2")):
+    for template in sorted(ENGINE.rglob("templates/*.j2")):  # the report's and the portal pages'
         for line, _func, text in env.extract_translations(template.read_text(encoding="utf-8")):
             # _("...%(x)s", x=...) comes as (text, None): the text is the first (a plural's singular)
             found.setdefault(text[0] if isinstance(text, tuple) else text, []).append(f"{template}:{line}")

@@ -203,3 +203,8 @@ def record_failure(db: Session, user_id: str, addr: str) -> None:
 
 def record_success(db: Session, user_id: str) -> None:
     db.execute(sa.delete(SigninFailures).where(SigninFailures.key == f"user:{user_id}"))
+
+
+def invite_url(db: Session, user_id: str, base_url: str, lifetime: timedelta = INVITE_LIFETIME) -> str:
+    """A one-time link for ``user_id`` to set a password (``autograder users invite``); the caller commits."""
+    return base_url.rstrip("/") + "/invite/" + create_invite(db, user_id, lifetime)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import tzinfo
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -50,12 +51,10 @@ class PagesConfig:
     secure: bool | None = (
         None  # HTTPS: Secure cookies (__Host- names) and HSTS; None: by the request's scheme
     )
-    base_url: str = "http://127.0.0.1:8000"
     display_tz: tzinfo | None = None  # times are shown in it (default: UTC)
     upload_cap: int = 5 * 1024 * 1024  # bytes of one upload form, all files together
     max_files: int = 20
-    report: Callable[[str], str] | None = None  # assignment -> report.html of the counting submissions
-    extra: dict[str, Any] = field(default_factory=dict)
+    catalogue_folders: tuple[Path, ...] = ()  # the assignments' public catalogues (their titles)
 
 
 def from_portal(state) -> PagesConfig:
@@ -63,11 +62,14 @@ def from_portal(state) -> PagesConfig:
     from autograder.portal.web.service_backend import ServiceBackend
 
     backend = ServiceBackend(state)
-    tz = next((a.due.tzinfo for a in backend.assignments() if a.due is not None), None)
+    assignments = backend.assignments()
+    tz = next((a.due.tzinfo for a in assignments if a.due is not None), None)
+    folders = tuple(state.settings.course / "assignments" / a.name / "locale" for a in assignments)
     return PagesConfig(
         db=state.sessions,
         backend=backend,
         display_tz=tz,
+        catalogue_folders=folders,
         upload_cap=state.settings.uploads.max_bytes,
         max_files=state.settings.uploads.max_files,
     )
@@ -153,7 +155,7 @@ def csrf_ok(v: Visitor, form_token: Any) -> bool:
 
 def render(request: Request, v: Visitor, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     cfg = config(request)
-    env = environment(v.lang)
+    env = environment(v.lang, cfg.catalogue_folders)
     html = env.get_template(template).render(
         user=v.user, csrf=v.csrf, path=request.url.path, when=lambda t: when(t, cfg.display_tz), **context
     )

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from autograder.course.i18n import N_
 from autograder.portal import submissions as subs
 from autograder.portal.db import models as m
 from autograder.portal.policy import close_for, late_for, tests_visible
@@ -83,7 +84,7 @@ class ServiceBackend:
         with self._db() as db:
             u = db.get(m.User, student_id)
             if found is None or u is None:
-                return Attempts(None, None, None, None, False, "Unknown assignment.")
+                return Attempts(None, None, None, None, False, N_("Unknown assignment."))
             a, p = found
             at = m.now()
             b = subs.attempts(db, u, a, p, at)
@@ -91,7 +92,7 @@ class ServiceBackend:
                 subs.check_policy(db, u, a, p, at)
                 reason = ""
             except subs.Refused as exc:
-                reason = "Uploads are closed." if exc.status == 403 else "No attempt is left for now."
+                reason = N_("Uploads are closed.") if exc.status == 403 else N_("No attempt is left for now.")
         left = None if b["limit"] is None else max(0, b["limit"] - b["used"])
         nxt = datetime.fromisoformat(b["next_at"]) if b["next_at"] else None
         return Attempts(b["limit"], left, b["window_hours"], nxt, not reason, reason)
@@ -103,11 +104,11 @@ class ServiceBackend:
 
         found = self.course.assignment(assignment)
         if found is None:
-            raise Rejected("Unknown assignment.", 404)
+            raise Rejected(N_("Unknown assignment."), 404)
         a, p = found
         limits = self.state.settings.uploads
         if len(files) > limits.max_files or sum(len(d) for _n, d in files) > limits.max_bytes:
-            raise Rejected("The upload is too large.", 413)
+            raise Rejected(N_("The upload is too large."), 413)
         try:
             upload = classify([(safe_name(n), d) for n, d in files])
         except UploadError as exc:
@@ -227,7 +228,7 @@ class ServiceBackend:
     def grades_csv(self, assignment: str) -> str:
         found = self.course.assignment(assignment)
         if found is None:
-            raise Rejected("Unknown assignment.", 404)
+            raise Rejected(N_("Unknown assignment."), 404)
         with self._db() as db:
             return subs.grades_csv(db, *found)
 

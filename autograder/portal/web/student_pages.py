@@ -4,7 +4,6 @@ is one that does not exist: ids say nothing."""
 
 from __future__ import annotations
 
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -35,8 +34,7 @@ STATUS_WORDS = {
 QUEUED_AT = N_("queued, {position} ahead")
 SCORE = N_("Score: {score} / {max_score}")
 TOO_LARGE = N_("The upload is larger than the limit of {mb} MB.")
-UNREADABLE = N_("The upload could not be read: too many files, or a file too large.")
-NO_FILES = N_("Choose your files first.")
+REFUSED = N_("The upload was refused: {detail}")
 
 
 def signed_in(request: Request) -> tuple[Visitor, Response | None]:
@@ -96,32 +94,26 @@ def assignment(request: Request) -> Response:
 
 
 async def submit(request: Request) -> Response:
-    """The upload form: read under the caps on the event loop, the rest in the thread pool."""
-    cfg = config(request)
-    files: list[tuple[str, bytes]] = []
-    token, problem = None, None
-    if int(request.headers.get("content-length") or 0) > cfg.upload_cap + 64 * 1024:
-        problem = (TOO_LARGE, 413)
-    else:
-        try:
-            form = await request.form(max_files=cfg.max_files, max_fields=5, max_part_size=cfg.upload_cap)
-        except Exception:  # starlette's MultiPartException: too many files or fields, a part too large
-            form, problem = None, (UNREADABLE, 413)
-        if form is not None:
-            token = form.get("csrf")
-            total = 0
-            for f in form.getlist("files"):
-                if isinstance(f, UploadFile) and f.filename:
-                    data = await f.read(cfg.upload_cap + 1)
-                    total += len(data)
-                    files.append((f.filename, data))
-            await form.close()
-            if total > cfg.upload_cap:
-                problem = (TOO_LARGE, 413)
-    return await threaded(_submit, request, token, files, problem)
+    """The upload form, read by the service's streaming parser (its caps hold while the body streams
+    in; the CSRF token is one of the form's fields); the rest runs in the thread pool."""
+    from autograder.portal.uploads import UploadError, read_upload
+
+    fields: dict[str, str] = {}
+    upload, problem = None, None
+    try:
+        upload = await read_upload(
+            request.headers.get("content-type", ""),
+            request.headers.get("content-length"),
+            request.stream(),
+            request.app.state.portal.settings.uploads,
+            fields=fields,
+        )
+    except UploadError as exc:
+        problem = exc
+    return await threaded(_submit, request, fields.get("csrf"), upload, problem)
 
 
-def _submit(request: Request, token, files: list[tuple[str, bytes]], problem) -> Response:
+def _submit(request: Request, token, upload, problem) -> Response:
     v, away = signed_in(request)
     if away:
         return away
@@ -130,18 +122,26 @@ def _submit(request: Request, token, files: list[tuple[str, bytes]], problem) ->
     t = catalogue(v.lang)
     if cfg.backend.assignment(name, v.user.id) is None:
         return error(request, v, 404)
-    if problem is None and not csrf_ok(v, token):
-        return error(request, v, 400, "csrf")
-    if problem is not None:
-        return _assignment_page(
-            request, v, name, t.gettext(problem[0]).format(mb=num(cfg.upload_cap / 2**20)), problem[1]
+    if problem is not None:  # refused before anything was stored: no token needed to say why
+        text = (
+            t.gettext(TOO_LARGE).format(mb=num(cfg.upload_cap / 2**20))
+            if problem.status == 413
+            else (t.gettext(REFUSED).format(detail=problem.message))
         )
-    if not files:
-        return _assignment_page(request, v, name, t.gettext(NO_FILES), 422)
+        return _assignment_page(request, v, name, text, problem.status)
+    if not csrf_ok(v, token):
+        return error(request, v, 400, "csrf")
     try:
-        s = cfg.backend.submit(v.user.id, name, files)
+        s = cfg.backend.submit(v.user.id, name, list(upload.files))
     except Rejected as exc:
-        return _assignment_page(request, v, name, t.gettext(str(exc)), exc.status, exc.retry_after)
+        return _assignment_page(
+            request,
+            v,
+            name,
+            t.gettext(REFUSED).format(detail=t.gettext(str(exc))),
+            exc.status,
+            exc.retry_after,
+        )
     return redirect(request, f"/s/{s.id}")
 
 

@@ -280,12 +280,7 @@ def _tests_changed(request: Request, a) -> bool:
 
 
 def current_hash(cfg, name: str) -> str:
-    from autograder.course import i18n
-    from autograder.course.assignment import find_assignment
-    from autograder.testkit.session import grading_hash
-
-    a, secrets = find_assignment(cfg.backend.course.root, name)
-    return grading_hash(a, secrets, i18n.check_lang(a.lang))
+    return rg.current_hash(cfg.backend.course.root, name)
 
 
 def _start_regrade(request: Request, v: Visitor, form: FormData) -> Response:

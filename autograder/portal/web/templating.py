@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 from functools import cache
+from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -28,13 +29,14 @@ def iso(t: datetime | None) -> str:
 
 
 @cache
-def catalogue(lang: str):
-    """The engine's catalogue for ``lang`` (read once)."""
-    return i18n.translations(lang)
+def catalogue(lang: str, folders: tuple[Path, ...] = ()):
+    """The catalogues for ``lang`` (read once): the assignments' public ones in ``folders`` (their
+    titles), then the engine's. Never the hidden tests' catalogue: feedback arrives translated."""
+    return i18n.translations(lang, folders)
 
 
 @cache
-def environment(lang: str) -> Environment:
+def environment(lang: str, folders: tuple[Path, ...] = ()) -> Environment:
     env = Environment(
         loader=PackageLoader("autograder.portal.web", "templates"),
         autoescape=True,
@@ -43,7 +45,7 @@ def environment(lang: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(catalogue(lang), newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(num=num, iso=iso)
+    env.install_gettext_translations(catalogue(lang, folders), newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(num=num, iso=iso, t=catalogue(lang, folders).gettext)  # t: a text known at run time
     env.globals.update(lang=lang, langs=i18n.LANGS)
     return env
