@@ -57,6 +57,12 @@ def add_portal(sub) -> None:
     t = us.add_parser("token", help="print a new personal API token for a user (stored hashed)")
     t.add_argument("id")
     _data_args(t)
+    iv = us.add_parser("invite", help="print a one-time link for a user to set a password (the pages)")
+    iv.add_argument("id")
+    iv.add_argument("--base-url", default="http://127.0.0.1:8000",
+                    help="the address students open (default: http://127.0.0.1:8000)")
+    iv.add_argument("--hours", type=float, default=168.0, help="how long the link works (default: 7 days)")
+    _data_args(iv)
     r = us.add_parser("revoke", help="revoke every API token of a user")
     r.add_argument("id")
     _data_args(r)
@@ -207,6 +213,18 @@ def _users(args) -> int:
             token = auth.new_token(db, args.id)
             db.commit()
             print(token)
+        elif args.users_command == "invite":
+            from datetime import timedelta
+
+            from autograder.portal.web.auth import invite_url
+
+            if db.get(User, args.id) is None:
+                raise _Fail(f"no user {args.id!r} (add them with `autograder users add`)")
+            if not 0 < args.hours <= 24 * 90:
+                raise _Fail(f"--hours must be above 0 and at most 2160 (got {args.hours:g})")
+            url = invite_url(db, args.id, args.base_url, timedelta(hours=args.hours))
+            db.commit()
+            print(url)
         else:
             n = auth.revoke(db, args.id)
             db.commit()

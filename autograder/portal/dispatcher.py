@@ -220,6 +220,10 @@ class Dispatcher:
                 break
             claimed += 1
             self._start(c)
+        if not claimed:  # no job waits: grade regrade previews (the pages' autograder.portal.web.regrade)
+            from autograder.portal.web import regrade_dispatch
+
+            claimed += regrade_dispatch.fill(self)
         return claimed
 
     def _assignment(self, name: str) -> _Assignment:
@@ -318,8 +322,11 @@ class Dispatcher:
         from autograder.course.late import apply_late
         from autograder.portal.policy import late_for
         from autograder.portal.submissions import extension
+        from autograder.portal.web import regrade_dispatch
         from autograder.render import gradescope
 
+        if isinstance(c, regrade_dispatch.RegradeClaim):
+            return regrade_dispatch.finish(self, c, x, text)
         try:
             r = self._validated(c, x, text)
         except (ValueError, KeyError, TypeError, IndexError) as exc:
@@ -334,6 +341,10 @@ class Dispatcher:
                          r.max_score)
 
     def _lost(self, c: Claim, x: _Assignment | None, why: str) -> None:
+        from autograder.portal.web import regrade_dispatch
+
+        if isinstance(c, regrade_dispatch.RegradeClaim):
+            return regrade_dispatch.lost(self, c, why)
         log.warning("job %s lost: %s", c.key, why)
         if c.attempt < ATTEMPTS:
             with self.sessions() as db:

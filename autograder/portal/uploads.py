@@ -85,8 +85,10 @@ class _Parts:
                 limit=size_text(self.limits.max_file_bytes)))
 
 
-async def read_upload(content_type: str, content_length: str | None, stream, limits: UploadLimits) -> Upload:
-    """Parse the body chunks from ``stream`` (an async iterator of bytes); UploadError on a bad one."""
+async def read_upload(content_type: str, content_length: str | None, stream, limits: UploadLimits,
+                      fields: dict[str, str] | None = None) -> Upload:
+    """Parse the body chunks from ``stream`` (an async iterator of bytes); UploadError on a bad one.
+    ``fields``: filled with the form's other (non-file) parts, e.g. the pages' CSRF token."""
     ctype, opts = parse_options_header(content_type or "")
     if ctype != b"multipart/form-data" or b"boundary" not in opts:
         raise UploadError(422, _("send the files as multipart/form-data in the field 'files'"))
@@ -114,6 +116,9 @@ async def read_upload(content_type: str, content_length: str | None, stream, lim
         parser.finalize()
     except Exception as exc:  # noqa: BLE001
         raise UploadError(422, _unreadable(exc)) from None
+    if fields is not None:
+        fields.update({name: bytes(data[:1000]).decode("utf-8", "replace") for name, fn, data in parts.parts
+                       if fn is None})
     return classify([(safe_name(fn), bytes(data)) for name, fn, data in parts.parts
                      if name == "files" and fn is not None])
 

@@ -1,8 +1,9 @@
-"""The portal's HTML pages (the portal-pages issue fills this in): ``router`` is included by
-``autograder.portal.app.create_app`` at the site root; templates live in ``templates/``."""
+"""The portal's HTML pages: ``router`` is included by ``autograder.portal.app.create_app`` at the site
+root. They live in ``autograder.portal.web`` (templates in ``web/templates/``, static files in
+``web/static/``)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from autograder.portal.web import router
 
-router = APIRouter()
+__all__ = ["router"]
