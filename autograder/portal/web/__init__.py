@@ -28,7 +28,8 @@ from starlette.responses import Response
 from autograder.portal.web import auth_pages, student_pages, ta_pages
 from autograder.portal.web.common import PagesConfig, etag, secure_headers
 
-STATIC = {"portal.css": "text/css; charset=utf-8", "status.js": "text/javascript; charset=utf-8"}
+STATIC = {"portal.css": "text/css; charset=utf-8", "status.js": "text/javascript; charset=utf-8",
+          "favicon.svg": "image/svg+xml"}
 _assets: dict[str, bytes] = {}
 
 

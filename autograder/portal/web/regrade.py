@@ -179,20 +179,19 @@ def claim_item(db: Session) -> ItemClaim | None:
     if row is None:
         return None
     item, rg = row
-    done = db.execute(
+    key, attempt = (item.regrade_id, item.student_id, item.submission_id), item.attempts + 1
+    done = db.execute(  # compare-and-set on the attempt count (the update refreshes ``item``)
         sa.update(RegradeItem)
         .where(
-            RegradeItem.regrade_id == item.regrade_id,
-            RegradeItem.student_id == item.student_id,
-            RegradeItem.attempts == item.attempts,
+            RegradeItem.regrade_id == key[0],
+            RegradeItem.student_id == key[1],
+            RegradeItem.attempts == attempt - 1,
         )
-        .values(state=ItemState.RUNNING, attempts=item.attempts + 1, lease_until=t + ITEM_LEASE)
+        .values(state=ItemState.RUNNING, attempts=attempt, lease_until=t + ITEM_LEASE)
     )
     if done.rowcount != 1:
         return None
-    return ItemClaim(
-        rg.id, item.student_id, item.submission_id, rg.assignment, rg.new_hash, item.attempts + 1
-    )
+    return ItemClaim(key[0], key[1], key[2], rg.assignment, rg.new_hash, attempt)
 
 
 def _finish_regrade(db: Session, regrade_id: int) -> None:
