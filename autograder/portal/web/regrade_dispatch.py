@@ -15,14 +15,23 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from autograder.portal.dispatcher import Claim
 from autograder.portal.web import regrade
 
 log = logging.getLogger("autograder.portal.regrade")
 
 
 @dataclass(frozen=True)
-class RegradeClaim(Claim):
+class RegradeClaim:
+    """A regrade item as the dispatcher handles a claim (the fields of ``dispatcher.Claim`` that building
+    and validating a task read; this module does not import the dispatcher, which imports it)."""
+
+    job_id: int
+    attempt: int
+    submission_id: str
+    student_id: str
+    assignment: str
+    submitted_at: str
+    submission_hash: str = ""
     regrade_id: int = 0
 
     @property
