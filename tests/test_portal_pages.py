@@ -25,7 +25,9 @@ from tests.portal_pages_support import (
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-EVIL = '<script>alert("x")</script>'
+EVIL = '<script>alert("x")</script>'  # bob's display name
+EVIL_FILE = "<img src=x onerror=alert(2)>.py"  # a file name (no "/": a name keeps its last component)
+EVIL_ERROR = "<img src=x onerror=alert(1)>"  # what bob's code raises: the feedback quotes it
 
 
 @pytest.fixture(scope="module")
@@ -64,17 +66,20 @@ def ta(portal):
 
 @pytest.fixture(scope="module")
 def graded(portal, alice, bob, tmp_path_factory):
-    """alice: the four files of mul_no_swap; bob: a file whose name and syntax error are HTML."""
+    """alice: the four files of mul_no_swap; bob: an extra file whose name is HTML, and a mul_backward
+    that raises an exception whose message is HTML."""
     r = alice.submit(ROOT / "tests" / "submissions" / "mul_no_swap")
     assert r.status_code == 303, r.text
     a_sub = r.headers["location"]
     folder = tmp_path_factory.mktemp("bob")
     for n in STUDENT_FILES:
         shutil.copy(ROOT / "tests" / "submissions" / "solution" / n, folder / n)
-    (folder / "gates.py").write_text(f"def mul_backward(dout, cache):\n    return {EVIL}\n", encoding="utf-8")
+    gates = folder / "gates.py"
+    gates.write_text(gates.read_text(encoding="utf-8") + f"\n\ndef mul_backward(dout, cache):\n"
+                     f"    raise ValueError({EVIL_ERROR!r})\n", encoding="utf-8")
     bob.get("/a/hw07")
     files = [("files", (n, (folder / n).read_bytes())) for n in STUDENT_FILES]
-    files.append(("files", (f"{EVIL}.py", b"x = 1\n")))
+    files.append(("files", (EVIL_FILE, b"x = 1\n")))
     r = bob.post("/a/hw07/submit", {"csrf": bob.csrf}, files=files)
     assert r.status_code == 303, r.text
     b_sub = r.headers["location"]
@@ -208,18 +213,20 @@ def test_a_student_never_sees_another_students_pages(portal, alice, bob, graded)
 
 def test_every_text_a_student_controls_is_escaped(portal, bob, ta, graded):
     b_sub = graded[1]
-    pages = [bob.get(b_sub), bob.get(b_sub + "/feedback"), bob.get("/a/hw07"), ta.get("/ta/hw07"),
-             ta.get("/ta/hw07/students/bob"), ta.get(b_sub + "/feedback")]
-    for r in pages:
-        assert r.status_code == 200
-        assert "<script>alert" not in r.text, r.url
-    assert "&lt;script&gt;alert" in pages[0].text  # the file name, on the receipt
-    assert "&lt;script&gt;alert" in pages[3].text  # bob's name, on the class page
-    fb = pages[1].text
-    assert "script" in fb and "&lt;script&gt;" in fb or "&lt;" in fb  # the syntax error's text
-    report = ta.get("/ta/hw07/report")
-    assert report.status_code == 200 and "<script>alert" not in report.text
-    assert "script-src 'sha256-" in report.headers["content-security-policy"]
+    pages = {"receipt": bob.get(b_sub), "feedback": bob.get(b_sub + "/feedback"),
+             "assignment": bob.get("/a/hw07"), "class": ta.get("/ta/hw07"),
+             "student": ta.get("/ta/hw07/students/bob"), "ta feedback": ta.get(b_sub + "/feedback"),
+             "report": ta.get("/ta/hw07/report")}
+    for name, r in pages.items():
+        assert r.status_code == 200, name
+        for raw in (EVIL, EVIL_FILE, EVIL_ERROR):
+            assert raw not in r.text, (name, raw)
+    escaped_file = "&lt;img src=x onerror=alert(2)&gt;.py"
+    assert escaped_file in pages["receipt"].text  # the file name, as uploaded
+    assert escaped_file in pages["feedback"].text  # and in the note that it was not used
+    assert "mul_backward raised ValueError: &lt;img src=x onerror=alert(1)&gt;" in pages["feedback"].text
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in pages["class"].text  # bob's name
+    assert "script-src 'sha256-" in pages["report"].headers["content-security-policy"]
 
 
 def test_signin_is_throttled(portal):
@@ -288,3 +295,48 @@ def test_the_language_is_the_users_choice_else_the_browsers(portal):
     assert b.post("/lang", {"csrf": b.csrf, "lang": "en", "back": "/signin"}).status_code == 303
     r = b.get("/signin", headers={"Accept-Language": "ru-RU,ru;q=0.9"})
     assert '<html lang="en">' in r.text and "Sign in" in r.text
+
+
+def test_signin_goes_on_only_to_a_local_page(portal):
+    for target, lands in (("/a/hw07", "/a/hw07"), ("//evil.example/x", "/a"), ("https://evil.example/", "/a"),
+                          ("/\\evil.example", "/a")):
+        b = Browserless(portal)
+        b.get("/signin?next=" + target)
+        r = b.post("/signin", {"csrf": b.csrf, "user_id": "alice", "password": PASSWORD, "next": target})
+        assert r.status_code == 303 and r.headers["location"] == lands, target
+
+
+def test_users_invite_names_an_unknown_user(portal, capsys):
+    from autograder.cli import main
+
+    assert main(["users", "invite", "nobody", *portal.data_args()]) == 2
+    assert "no user 'nobody'" in capsys.readouterr().err
+
+
+def test_a_ta_grants_and_removes_an_extension(portal, alice, ta, graded):
+    assert alice.get("/a/hw07").text.count("2026-12-01 23:59 (UTC+03:00)") == 1
+    ta.get("/ta/hw07/extensions")
+    r = ta.post("/ta/hw07/extensions", {"csrf": ta.csrf, "student_id": "alice", "until": "2026-12-20T23:59"})
+    assert r.status_code == 303
+    assert "2026-12-20 23:59 (UTC+03:00)" in alice.get("/a/hw07").text
+    assert "2026-12-20 23:59 (UTC+03:00)" in ta.get("/ta/hw07/extensions").text
+    r = ta.post("/ta/hw07/extensions", {"csrf": ta.csrf, "student_id": "ghost", "until": "2026-12-20T23:59"})
+    assert r.status_code == 422 and "There is no student ghost." in r.text
+    r = ta.post("/ta/hw07/extensions", {"csrf": ta.csrf, "student_id": "alice", "until": "next friday"})
+    assert r.status_code == 422
+    r = ta.post("/ta/hw07/extensions", {"csrf": ta.csrf, "student_id": "alice", "remove": "1"})
+    assert r.status_code == 303
+    assert "2026-12-20" not in alice.get("/a/hw07").text
+
+
+def test_the_ta_downloads_and_the_class_report(ta, graded):
+    grades = ta.get("/ta/hw07/grades.csv")
+    assert grades.headers["content-disposition"] == 'attachment; filename="hw07-grades.csv"'
+    lines = grades.text.splitlines()
+    assert lines[0].startswith("student_id,score,max_score,sigmoid,") and lines[1].startswith("alice,92,100,")
+    canvas = ta.get("/ta/hw07/canvas.csv").text.splitlines()
+    assert canvas[0] == "Student,ID,SIS User ID,SIS Login ID,Section,hw07" and canvas[1].endswith(",100")
+    assert any(row.startswith("Alice,,alice,") and row.endswith(",92") for row in canvas[2:])
+    report = ta.get("/ta/hw07/report")
+    assert report.status_code == 200 and 'id="class-size">2<' in report.text
+    assert ta.get("/ta/hw07/other.csv").status_code == 404
