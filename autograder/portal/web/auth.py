@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -38,6 +39,8 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # argon2 hashes anything, but a megabyte "password" is a request to spend CPU
 
 _hasher = PasswordHasher()
+# argon2id takes ~64 MiB and tens of milliseconds per hash: at most this many at once, whatever the load.
+_hashing = threading.BoundedSemaphore(4)
 _DUMMY = _hasher.hash("not a password: the hash an unknown user's sign-in is checked against")
 
 
@@ -67,7 +70,8 @@ def password_problem(password: str) -> str | None:
 
 def set_password(db: Session, user_id: str, password: str) -> None:
     row = db.get(WebPassword, user_id)
-    h = _hasher.hash(password)
+    with _hashing:
+        h = _hasher.hash(password)
     if row is None:
         db.add(WebPassword(user_id=user_id, hash=h, set_at=now()))
     else:
@@ -78,13 +82,15 @@ def check_password(db: Session, user_id: str, password: str) -> bool:
     """True when ``password`` is ``user_id``'s; as slow for an unknown user as for a known one."""
     row = db.get(WebPassword, user_id) if len(password) <= MAX_PASSWORD else None
     try:
-        _hasher.verify(row.hash if row else _DUMMY, password[:MAX_PASSWORD])
+        with _hashing:
+            _hasher.verify(row.hash if row else _DUMMY, password[:MAX_PASSWORD])
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
     if row is None:
         return False
-    if _hasher.check_needs_rehash(row.hash):
-        row.hash = _hasher.hash(password)
+    if _hasher.check_needs_rehash(row.hash):  # the parameters were raised since it was set
+        with _hashing:
+            row.hash = _hasher.hash(password)
     return True
 
 
@@ -103,6 +109,9 @@ def start_session(db: Session, user_id: str, old_token: str | None = None) -> st
     if old_token:
         end_session(db, old_token)
     t = now()
+    db.execute(
+        sa.delete(WebSession).where(sa.or_(WebSession.expires_at <= t, WebSession.seen_at <= t - IDLE))
+    )
     tok = token()
     db.add(
         WebSession(
@@ -197,6 +206,7 @@ def retry_after(db: Session, user_id: str, addr: str) -> int:
 
 def record_failure(db: Session, user_id: str, addr: str) -> None:
     t = now()
+    db.execute(sa.delete(SigninFailures).where(SigninFailures.window_start <= t - WINDOW))  # keep it small
     for key in (f"user:{user_id}", f"addr:{addr}"):
         _row(db, key, t).failures += 1
 
