@@ -6,6 +6,7 @@ sign-in throttling, one-time invites, the language, and the feedback page's like
 
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 
@@ -340,3 +341,33 @@ def test_the_ta_downloads_and_the_class_report(ta, graded):
     report = ta.get("/ta/hw07/report")
     assert report.status_code == 200 and 'id="class-size">2<' in report.text
     assert ta.get("/ta/hw07/other.csv").status_code == 404
+
+
+def test_attempts_left_and_the_time_of_the_next_one(tmp_path):
+    course = copy_course(tmp_path / "course")
+    toml = course / "assignments" / "hw07" / "assignment.toml"
+    policy = "\n[portal]\nattempts = 1\nattempts_window_hours = 24\n"
+    toml.write_text(toml.read_text(encoding="utf-8") + policy, encoding="utf-8")
+    p = LivePortal(course, tmp_path / "data")
+    try:
+        p.add_user("erin")
+        erin = Browserless(p)
+        assert erin.accept_invite(p.invite("erin")).status_code == 303
+        page = erin.get("/a/hw07").text
+        assert 'id="attempts-left">1 / 1<' in page and 'id="next-attempt">now<' in page
+        assert "1 attempts per 24 hours" in page
+        r = erin.submit(ROOT / "tests" / "submissions" / "solution")
+        assert r.status_code == 303
+        page = erin.get("/a/hw07").text
+        assert 'id="attempts-left">0 / 1<' in page and 'enctype="multipart/form-data"' not in page
+        assert "No attempt is left for now." in page
+        received = re.search(r'<time datetime="([^"]+)">', page.split('id="next-attempt"', 1)[1]).group(1)
+        assert received > "2026"  # the time of the next attempt: 24 hours after the first
+        # a second upload is refused with the time to wait, and nothing is stored
+        files = [("files", (n, (ROOT / "tests" / "submissions" / "solution" / n).read_bytes()))
+                 for n in STUDENT_FILES]
+        r = erin.post("/a/hw07/submit", {"csrf": erin.csrf}, files=files)
+        assert r.status_code == 429 and int(r.headers["retry-after"]) > 86000
+        assert erin.get("/a/hw07").text.count('href="/s/') == 1
+    finally:
+        p.stop()
