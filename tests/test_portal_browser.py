@@ -324,6 +324,7 @@ def test_a_ta_regrades_after_a_test_fix_with_a_preview(portal, browser, watch, s
     assert page.inner_text("#rg-alice .old") == "92" and page.inner_text("#rg-alice .delta") == "0"
     assert page.inner_text("#n-changed") == "1" and page.inner_text("#class-delta") == "+1"
     assert page.inner_text("#mean-before") == "95" and page.inner_text("#mean-after") == "96"
+    shoot(page, "portal-regrade.png")
     assert bob.http.get(bob_sub + "/status.json").json()["score"] == "Score: 98 / 100"  # not yet
 
     page.click("#publish-regrade")
