@@ -78,8 +78,8 @@ def fill(d) -> int:
             if ic is None:
                 db.rollback()
                 return started
-            if not _fresh(d, ic.assignment):
-                db.rollback()  # the claim is undone: it waits for the jobs in flight
+            if ic.assignment in getattr(d, "broken", {}) or not _fresh(d, ic.assignment):
+                db.rollback()  # the claim is undone: it waits for the jobs in flight, or the grader
                 return started
             sub = db.get(Submission, ic.submission_id)
             db.commit()

@@ -125,10 +125,7 @@ class ServiceBackend:
             return self._info(db, sub)
 
     def _info(self, db, s: m.Submission, counts: bool = False) -> SubmissionInfo:
-        try:
-            files = tuple(str(n) for n, _sha, _size in json.loads(s.manifest))
-        except (ValueError, TypeError):
-            files = ()
+        files = manifest_names(s.manifest)
         late = False
         res = db.execute(sa.select(m.Result.results_json).where(m.Result.submission_id == s.id)).scalar()
         if res:
@@ -267,6 +264,17 @@ class ServiceBackend:
             else:
                 e.until, e.granted_by = until, by
             db.commit()
+
+
+def manifest_names(text: str) -> tuple[str, ...]:
+    """The file names of a submission as uploaded, from its manifest ({"blob", "kind", "files": [[name,
+    size], ...]}; the first service version kept [[name, blob, size], ...])."""
+    try:
+        doc = json.loads(text)
+        rows = doc["files"] if isinstance(doc, dict) else doc
+        return tuple(str(row[0]) for row in rows)
+    except (ValueError, TypeError, KeyError, IndexError):
+        return ()
 
 
 def student_doc(doc: dict, show_tests: bool, at: datetime, due: datetime | None) -> dict:
