@@ -53,6 +53,22 @@ def prepare(course: Path, data: Path, assignment: str = "hw07") -> dict[str, str
     return tokens
 
 
+def invite_links(course: Path, data: Path, server: str) -> dict[str, str]:
+    """A one-time link per demo user to set a password for the pages (new ones at every start)."""
+    from autograder.portal.db.engine import make_engine, sessions
+    from autograder.portal.settings import Settings
+    from autograder.portal.web.auth import invite_url
+
+    engine = make_engine(Settings(course=course, data=data).database_url)
+    try:
+        with sessions(engine)() as db:
+            links = {uid: invite_url(db, uid, server) for uid, _role, _name in DEMO_USERS}
+            db.commit()
+    finally:
+        engine.dispose()
+    return links
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="serve_demo", description=__doc__.splitlines()[0])
     p.add_argument("--course", type=Path, default=Path("."))
@@ -71,7 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  AUTOGRADER_TOKEN={tokens['alice']} .venv/bin/autograder submit {args.data / 'students/alice'} "
           f"--server {server}")
     print(f"TA: curl -H 'Authorization: Bearer {tokens['tina']}' "
-          f"{server}/api/v1/assignments/hw07/grades.csv\n", flush=True)
+          f"{server}/api/v1/assignments/hw07/grades.csv\n")
+    print("in a browser: open a link to set that user's password (once; a set password keeps working):")
+    for uid, link in invite_links(course, data, server).items():
+        print(f"  {uid:<6} {link}")
+    print(flush=True)
     if args.prepare_only:
         return 0
     from autograder.cli import main as cli
