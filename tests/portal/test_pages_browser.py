@@ -27,8 +27,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from tests.portal_pages_support import (
+from portal_pages_support import (
     PASSWORD,
     ROOT,
     STUDENT_FILES,

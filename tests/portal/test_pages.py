@@ -11,11 +11,7 @@ import secrets
 import shutil
 
 import pytest
-
-from autograder.portal.web import auth
-from autograder.portal.web.feedback_view import feedback_view, strip_mistake
-from autograder.portal.web.lang import from_accept_language
-from tests.portal_pages_support import (
+from portal_pages_support import (
     PASSWORD,
     ROOT,
     STUDENT_FILES,
@@ -23,6 +19,10 @@ from tests.portal_pages_support import (
     LivePortal,
     copy_course,
 )
+
+from autograder.portal.web import auth
+from autograder.portal.web.feedback_view import feedback_view, strip_mistake
+from autograder.portal.web.lang import from_accept_language
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
