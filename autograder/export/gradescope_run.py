@@ -116,9 +116,9 @@ def grade(root: Path, assignment: str) -> dict:
         doc["output"] = feedback_md(r, a.title)
     doc["output_format"] = "md"
     doc["visibility"] = conf["visibility"]
-    doc["stdout_visibility"] = "hidden"
+    doc["stdout_visibility"] = Visibility.HIDDEN
     for t in doc["tests"]:
-        t["visibility"] = stricter(t.get("visibility", "visible"), conf["test_visibility"])
+        t["visibility"] = stricter(t.get("visibility", Visibility.VISIBLE), conf["test_visibility"])
     x = doc["extra_data"]
     x["student_id"] = meta.get("student_id") or x["student_id"]
     x["gradescope"] = {k: meta.get(k) for k in ("gradescope_submission_id", "submitted_at", "due_date",
