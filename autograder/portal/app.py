@@ -8,7 +8,9 @@ Interactive docs are off (they load scripts from a CDN); ``/api/v1/openapi.json`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+import threading
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
@@ -43,6 +45,9 @@ class PortalState:
     sessions: sessionmaker[Session]
     storage: Storage
     limiter: RateLimiter
+    # SQLite has one writer at a time and its busy handler sleeps (up to 100 ms a try) while it waits:
+    # the web process's own writers queue here instead, and wake as soon as the one before is done.
+    writers: threading.Lock | contextlib.nullcontext = field(default_factory=contextlib.nullcontext)
 
 
 def create_app(settings: Settings, engine: sa.Engine | None = None) -> FastAPI:
@@ -51,7 +56,8 @@ def create_app(settings: Settings, engine: sa.Engine | None = None) -> FastAPI:
     engine = engine or make_engine(settings.database_url)
     migrate(engine)
     state = PortalState(settings, engine, sessions(engine), Storage(settings.data),
-                        RateLimiter(settings.rates.window_seconds))
+                        RateLimiter(settings.rates.window_seconds),
+                        threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext())
     app = FastAPI(title="autograder portal", docs_url=None, redoc_url=None,
                   openapi_url="/api/v1/openapi.json")
     app.state.portal = state

@@ -124,9 +124,11 @@ def check_policy(db: Session, user: User, a: Assignment, p: PortalPolicy, at: da
             raise Refused(429, why, retry_after=max(1.0, wait))
 
 
-def accept(db: Session, storage: Storage, user: User, a: Assignment, upload: Upload) -> Submission:
-    """Store the files (one blob, durable first), then the submission and its job in one transaction."""
-    blob = storage.put(pack(upload.files))
+def accept(db: Session, storage: Storage, user: User, a: Assignment, upload: Upload,
+           blob: str | None = None) -> Submission:
+    """Store the files (one blob, durable first), then the submission and its job in one transaction.
+    ``blob``: the upload's blob when the caller stored it already (``storage.put(pack(files))``)."""
+    blob = blob or storage.put(pack(upload.files))
     manifest = {"blob": blob, "kind": upload.kind,
                 "files": [[name, len(data)] for name, data in upload.files]}
     sub = Submission(id=secrets.token_hex(16), user_id=user.id, assignment=a.name, received_at=now(),

@@ -19,6 +19,7 @@ from autograder.course.i18n import _
 from autograder.portal import submissions as subs
 from autograder.portal.api.deps import current_user, db_session, portal, request_lang, require_staff
 from autograder.portal.db.models import Submission, User, now
+from autograder.portal.storage import pack
 from autograder.portal.uploads import UploadError, read_upload
 
 router = APIRouter(prefix="/api/v1")
@@ -72,8 +73,9 @@ async def submit(assignment: str, request: Request, user: User = Depends(current
         return JSONResponse({"error": exc.message}, exc.status)
 
     def store() -> dict:
-        with st.sessions() as db:
-            return subs.receipt(subs.accept(db, st.storage, user, a, upload))
+        blob = st.storage.put(pack(upload.files))  # durable before the row; outside the writers' queue
+        with st.writers, st.sessions() as db:
+            return subs.receipt(subs.accept(db, st.storage, user, a, upload, blob=blob))
 
     return JSONResponse(await run_in_threadpool(store), 202)
 
