@@ -33,7 +33,6 @@ from autograder.course.results import SubmissionResult
 from autograder.grading.executor import GradeTask
 from autograder.grading.hashes import grading_hash
 from autograder.intake.unpack import materialize
-from autograder.testkit.session import forget_modules_under
 
 START_TIMEOUT = 300.0  # seconds for the session to import and collect the tests
 TASK_TIMEOUT = 600.0  # seconds for one submission (each call into it has the assignment's own limit)
@@ -116,6 +115,8 @@ class GradingSession:
         self._tasks.put(_STOP)
         self._thread.join(timeout)
         self._thread = None
+        from autograder.testkit.session import forget_modules_under
+
         forget_modules_under(self.tests, self._modules_before)
         if self._base is not None:
             shutil.rmtree(self._base, ignore_errors=True)
@@ -183,16 +184,17 @@ class GradingSession:
 
     # -- the session's own thread
     def _run(self) -> None:
-        from autograder.testkit.session import load_reference, run_session
-
         try:
             with i18n.language(self.lang, self.locales):
                 if self.launcher is None:
                     from autograder.sandbox.launch import SubprocessLauncher, default_launcher
 
-                    self.launcher = SubprocessLauncher() if self.public else default_launcher()
+                    # The zygote imports numpy while this thread imports pytest and collects.
+                    self.launcher = SubprocessLauncher() if self.public else default_launcher(wait=False)
                 self._launcher_ready.set()
                 try:
+                    from autograder.testkit.session import load_reference, run_session
+
                     ref = None if self.public else load_reference(self.secrets.reference)
                     run_session(self.tests, self.assignment, self._jobs(ref), self._results.put, ref,
                                 self.assignment_hash)

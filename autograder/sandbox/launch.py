@@ -10,6 +10,7 @@ holds a worker slot and its workers run as that slot's unprivileged uid (``ident
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -156,17 +157,21 @@ class SubprocessLauncher:
 
 
 class ZygoteLauncher:
-    """Fork-after-import: one clean interpreter with numpy loaded forks every worker."""
+    """Fork-after-import: one clean interpreter with numpy loaded forks every worker.
+
+    ``wait=False``: return as soon as the zygote is started; it imports numpy while the caller
+    goes on (collecting the tests), and the first ``spawn`` waits for it to be ready.
+    """
 
     mode = "zygote"
 
     def __init__(self, limits: Limits = Limits(), python: str = sys.executable,
-                 slot: int | None = None):
+                 slot: int | None = None, wait: bool = True):
         self.limits, self.python = limits, python
         self.spaces = _Workspaces(slot)
-        self._start()
+        self._start(wait)
 
-    def _start(self) -> None:
+    def _start(self, wait: bool = True) -> None:
         self.ctl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         boot = ("import sys; sys.path.insert(0, sys.argv[1]); "
                 "from autograder.sandbox.worker.zygote import zygote_main; zygote_main(int(sys.argv[2]))")
@@ -176,9 +181,18 @@ class ZygoteLauncher:
             env=worker_env(),
         )
         theirs.close()
-        _first_message(self.ctl)  # the zygote is ready
+        self._booting = True
+        if wait:
+            self._ready()
+
+    def _ready(self) -> None:
+        """Wait (with the start-up deadline) for the zygote's first message, once."""
+        if self._booting:
+            self._booting = False
+            _first_message(self.ctl)  # the zygote is ready
 
     def spawn(self, folder: Path, files: dict[str, list[str]]) -> WorkerProcess:
+        self._ready()
         if self.proc.poll() is not None:  # the zygote died (it should not): start a new one
             self.ctl.close()
             self._start()
@@ -196,14 +210,17 @@ class ZygoteLauncher:
         return WorkerProcess(pid, mine, layers, cleanup=cleanup)
 
     def close(self) -> None:
+        """Stop the zygote at once: it keeps no state (a clean exit would only tear numpy down)."""
         self.ctl.close()
+        with contextlib.suppress(OSError):
+            self.proc.kill()
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+            pass
         self.spaces.close()
 
 
-def default_launcher(limits: Limits = Limits(), slot: int | None = None):
-    return ZygoteLauncher(limits, slot=slot) if CAN_FORK else SubprocessLauncher(limits, slot=slot)
+def default_launcher(limits: Limits = Limits(), slot: int | None = None, wait: bool = True):
+    """The zygote where it can fork (``wait``: see ZygoteLauncher), else a fresh interpreter per worker."""
+    return ZygoteLauncher(limits, slot=slot, wait=wait) if CAN_FORK else SubprocessLauncher(limits, slot=slot)
