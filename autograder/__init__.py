@@ -8,7 +8,7 @@ The folders, in pipeline order; each imports only the ones below it (import-lint
     export/          Gradescope autograder zip and run_autograder, otter, nbgrader, LMS grade files
     audit/           the instructor's audits of an assignment's tests: mutants, severity, variant suites
     selfcheck/       the student's self-check: public tests on the same engine, notebook check cells
-    grading/         grading a class: the batch, the grading processes, the OUT folder
+    grading/         the seam (grade_submission), executor and grading process, scheduler, OUT store, batch
     reports/         class analysis (item statistics, similar pairs), writing the class report
     render/          renderers: results.json, feedback.md, grades.csv, report.html, item analysis, history
     records/         the gradebook (SQLAlchemy): every run and every result
