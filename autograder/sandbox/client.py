@@ -20,6 +20,7 @@ from typing import Any
 from autograder.course import errors
 from autograder.course.i18n import _
 from autograder.course.kinds import Kind
+from autograder.sandbox import schema
 from autograder.sandbox.worker.calls import (
     CallFailed,
     StudentModules,
@@ -99,6 +100,12 @@ def to_error(function: str, report: dict) -> errors.StudentCodeError:
         return errors.BadResult(function, text.format(function=function, why=msg))
     return errors.StudentCodeError(function, _("{function} failed: {why}.").format(function=function,
                                                                                    why=msg or kind))
+
+
+def _report(msg: schema.Message) -> dict:
+    """The failure report of a validated answer that is not ok (an empty one when it has none)."""
+    error = getattr(msg, "error", None)
+    return error.as_dict() if error is not None else {}
 
 
 class DirectStudent(Student):
@@ -181,9 +188,10 @@ class WorkerStudent(Student):
         if filename and filename not in self.worker.loaded:
             # Import the file on its own deadline, so a file that hangs or fails at import
             # is blamed (once) for every function in it.
-            header, _values = self._exchange("file:" + filename, name, {"op": "load", "file": filename}, {})
-            if not header.get("ok"):
-                report = header.get("error") or {}
+            msg, _values = self._exchange("file:" + filename, name, {"op": "load", "file": filename}, {},
+                                          (schema.Loaded, schema.Result))
+            if not msg.ok:
+                report = _report(msg)
                 if report.get("kind") in (Kind.IMPORT, Kind.MISSING_FILE):
                     self.broken["file:" + filename] = lambda fn, report=report: to_error(fn, report)
                 raise to_error(name, report)
@@ -192,10 +200,15 @@ class WorkerStudent(Student):
         self._allowed_oracles = set(oracles)
         return self._exchange(name, name, {"op": op, "func": name, "oracles": oracles}, values)
 
-    def _exchange(self, key: str, name: str, header: dict, values: dict) -> tuple[dict, dict]:
+    def _exchange(self, key: str, name: str, header: dict, values: dict,
+                  expect: tuple[type, ...] = (schema.Result,)) -> tuple[schema.Message, dict]:
         deadline = time.monotonic() + self.timeout
         try:
-            return self.worker.request(header, values, deadline, self._oracle)
+            msg, vals = self.worker.request(header, values, deadline, self._oracle, expect)
+            if header["op"] == "call" and msg.ok and (type(vals.get("args_after", ())) is not tuple
+                                                      or type(vals.get("kwargs_after", {})) is not dict):
+                raise errors.ProtocolError(_("the worker answered a call with malformed arguments"))
+            return msg, vals
         except TimeoutError:
             self.worker.kill()
             what = _("importing {file}").format(file=key[5:]) if key.startswith("file:") else name
@@ -214,17 +227,16 @@ class WorkerStudent(Student):
         raise err
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Call:
-        header, values = self._request(name, "call", {"args": tuple(args), "kwargs": dict(kwargs)})
-        if not header.get("ok"):
-            raise to_error(name, header.get("error") or {})
-        return Call(values.get("value"), tuple(values.get("args_after", ())),
-                    dict(values.get("kwargs_after", {})), tuple(header.get("warnings", ())),
-                    str(header.get("output", "")))
+        msg, values = self._request(name, "call", {"args": tuple(args), "kwargs": dict(kwargs)})
+        if not msg.ok:
+            raise to_error(name, _report(msg))
+        return Call(values.get("value"), values.get("args_after", ()), values.get("kwargs_after", {}),
+                    tuple(msg.warnings), msg.output)
 
     def many(self, name: str, batch: Sequence[tuple]) -> list:
-        header, values = self._request(name, "many", {"batch": [tuple(a) for a in batch]})
-        if not header.get("ok"):
-            raise to_error(name, header.get("error") or {})
+        msg, values = self._request(name, "many", {"batch": [tuple(a) for a in batch]})
+        if not msg.ok:
+            raise to_error(name, _report(msg))
         value = values.get("value")
         if type(value) is not list or len(value) != len(batch):
             text = _("{function}: the worker answered a batch of the wrong size.")

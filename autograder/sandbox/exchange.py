@@ -2,7 +2,8 @@
 
 The worker may ask for stand-in answers ("oracle" requests) before it answers; each is validated
 and answered here. ``send``/``recv`` are the channel's (a socket: ``launch``; pipes: ``portable``),
-both bounded by ``deadline``.
+both bounded by ``deadline``; ``recv`` gives raw frames (header bytes, payloads), and every message
+is validated by ``sandbox.schema`` before anything looks at it.
 """
 
 from __future__ import annotations
@@ -10,28 +11,31 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from autograder.course.errors import ProtocolError
-from autograder.sandbox import protocol
+from autograder.sandbox import protocol, schema
 
 Send = Callable[[dict, list, float], None]
-Recv = Callable[[float], tuple[dict, list]]
+Recv = Callable[[float], tuple[bytes, list]]
 
 
 def request(send: Send, recv: Recv, header: dict, values: dict, deadline: float,
-            oracle: Callable[[str, tuple, dict], dict]) -> tuple[dict, dict]:
-    """Send ``header`` with ``values``; answer oracle requests until the reply: (header, values)."""
+            oracle: Callable[[str, tuple, dict], dict],
+            expect: tuple[type, ...] = (schema.Result,)) -> tuple[schema.Message, dict]:
+    """Send ``header`` with ``values``; answer oracle requests until the reply, one of ``expect``:
+    (the validated message, its values).
+
+    Raises TimeoutError, EOFError/OSError (the worker is gone) or ProtocolError (it sent something
+    malformed or unexpected)."""
     tree, payloads = protocol.encode_values(values)
     send(dict(header, values=tree), payloads, deadline)
     while True:
-        head, pl = recv(deadline)
-        tree = head.get("values", {})
-        if type(tree) is not dict:
-            raise ProtocolError("values must be an object")
-        vals = {k: protocol.decode_value(v, pl) for k, v in tree.items()}
-        if head.get("op") != "oracle":
-            return head, vals
+        msg, vals = schema.parse(*recv(deadline))
+        if not isinstance(msg, schema.OracleRequest):
+            if not isinstance(msg, expect):
+                raise ProtocolError("the worker answered with an unexpected message")
+            return msg, vals
         args, kwargs = vals.get("args", ()), vals.get("kwargs", {})
-        if type(args) is not tuple or type(kwargs) is not dict:
+        if type(args) is not tuple or type(kwargs) is not dict or set(vals) - {"args", "kwargs"}:
             raise ProtocolError("malformed oracle request")
-        answer = oracle(str(head.get("func")), args, kwargs)
+        answer = oracle(msg.func, args, kwargs)
         tree, payloads = protocol.encode_values(answer)
         send({"op": "oracle-answer", "values": tree}, payloads, deadline)

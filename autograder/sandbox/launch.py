@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -22,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from autograder.course.errors import ProtocolError
-from autograder.sandbox import exchange, protocol
+from autograder.sandbox import exchange, protocol, schema
 from autograder.sandbox.scratch import Scratch
 from autograder.sandbox.worker import identity
 from autograder.sandbox.worker.isolate import Limits
@@ -41,7 +42,12 @@ def worker_env() -> dict[str, str]:
 
 
 class WorkerProcess:
-    """One running worker: send a request, wait for the answer until a deadline, or kill it."""
+    """One running worker: send a request, wait for the answer until a deadline, or kill it.
+
+    Our end of the channel is non-blocking and every read and write polls under the call's
+    deadline, so a worker that stops reading (or writing) costs its call, never a hang; every
+    message it sends is validated by ``sandbox.schema`` before anything else looks at it.
+    """
 
     def __init__(self, pid: int, sock: socket.socket, layers: tuple[str, ...],
                  popen: subprocess.Popen | None = None, cleanup: Callable[[], None] | None = None):
@@ -49,32 +55,58 @@ class WorkerProcess:
         self.cleanup = cleanup
         self.alive = True
         self.loaded: set[str] = set()
+        self.pidfd = _pidfd(pid)
+        sock.setblocking(False)
 
     def request(self, header: dict, values: dict, deadline: float,
-                oracle: Callable[[str, tuple, dict], dict]) -> tuple[dict, dict]:
-        return exchange.request(self._send, self._recv, header, values, deadline, oracle)
+                oracle: Callable[[str, tuple, dict], dict],
+                expect: tuple[type, ...] = (schema.Result,)) -> tuple[schema.Message, dict]:
+        return exchange.request(self._send, self._recv, header, values, deadline, oracle, expect)
 
     def _send(self, header: dict, payloads: list[bytes], deadline: float) -> None:
-        protocol.send_message(self.sock.fileno(), header, payloads)
+        protocol.send_message(self.sock.fileno(), header, payloads, deadline)
 
-    def _recv(self, deadline: float) -> tuple[dict, list[bytes]]:
-        return protocol.recv_message(self.sock.fileno(), deadline)
+    def _recv(self, deadline: float) -> tuple[bytes, list[bytes]]:
+        return protocol.recv_frame(self.sock.fileno(), deadline)
 
     def kill(self) -> None:
+        """SIGKILL the worker and its process group; never a process that merely reuses its pid.
+
+        With a pidfd (Linux 5.3+), the worker is signalled through it, and its group only while
+        the pidfd shows the worker alive (a live leader's group id cannot have been recycled)."""
         if not self.alive:
             return
         self.alive = False
-        for kill in (lambda: os.killpg(self.pid, signal.SIGKILL),
-                     lambda: os.kill(self.pid, signal.SIGKILL)):
+        if self.pidfd is not None:
             try:
-                kill()
-            except (ProcessLookupError, PermissionError, OSError):
-                pass
+                if not select.select([self.pidfd], [], [], 0)[0]:  # readable = it has exited
+                    with contextlib.suppress(OSError):
+                        os.killpg(self.pid, signal.SIGKILL)
+                    with contextlib.suppress(OSError):
+                        signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            finally:
+                os.close(self.pidfd)
+                self.pidfd = None
+        else:
+            for kill in (lambda: os.killpg(self.pid, signal.SIGKILL),
+                         lambda: os.kill(self.pid, signal.SIGKILL)):
+                try:
+                    kill()
+                except (ProcessLookupError, PermissionError, OSError):
+                    pass
         self.sock.close()
         if self.popen is not None:
             self.popen.wait()
         if self.cleanup is not None:
             self.cleanup()
+
+
+def _pidfd(pid: int) -> int | None:
+    """A pidfd for ``pid`` (it stays bound to that process, whatever reuses the number), or None."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
 
 
 def _first_message(sock: socket.socket, timeout: float = 30.0) -> dict:
@@ -90,11 +122,10 @@ def _first_message(sock: socket.socket, timeout: float = 30.0) -> dict:
 
 def _hello(sock: socket.socket, timeout: float = 30.0) -> tuple[str, ...]:
     """The worker's first message: the isolation layers it has put up."""
-    head, _ = protocol.recv_message(sock.fileno(), time.monotonic() + timeout)
-    layers = head.get("layers")
-    if head.get("op") != "hello" or type(layers) is not list:
+    msg, _ = schema.receive(sock.fileno(), time.monotonic() + timeout)
+    if not isinstance(msg, schema.Hello):
         raise ProtocolError("the worker did not start properly")
-    return tuple(str(x) for x in layers)
+    return tuple(msg.layers)
 
 
 class _Workspaces:

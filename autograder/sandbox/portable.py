@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from autograder.course.errors import ProtocolError
-from autograder.sandbox import exchange, protocol
+from autograder.sandbox import exchange, protocol, schema
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 ENV_FORCE = "AUTOGRADER_PORTABLE"
@@ -58,17 +58,16 @@ class PipeWorker:
         self._writer = threading.Thread(target=self._write, daemon=True, name="autograder-pipe-out")
         self._reader.start()
         self._writer.start()
-        head, _payloads = self._recv(time.monotonic() + hello_timeout)
-        layers = head.get("layers")
-        if head.get("op") != "hello" or type(layers) is not list:
+        msg, _values = schema.parse(*self._recv(time.monotonic() + hello_timeout))
+        if not isinstance(msg, schema.Hello):
             raise ProtocolError("the worker did not start properly")
-        self.layers = tuple(str(x) for x in layers)
+        self.layers = tuple(msg.layers)
 
     def _read(self) -> None:
         fd = self.popen.stdout.fileno()
         while True:
             try:
-                self._inbox.put(("ok", protocol.recv_message(fd)))
+                self._inbox.put(("ok", protocol.recv_frame(fd)))
             except BaseException as exc:  # noqa: BLE001 - handed to the waiting request
                 self._inbox.put(("error", exc))
                 return
@@ -97,7 +96,7 @@ class PipeWorker:
         if exc is not None:
             raise EOFError("channel closed") if isinstance(exc, OSError) else exc
 
-    def _recv(self, deadline: float) -> tuple[dict, list[bytes]]:
+    def _recv(self, deadline: float) -> tuple[bytes, list[bytes]]:
         try:
             kind, item = self._inbox.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
@@ -108,8 +107,9 @@ class PipeWorker:
         return item
 
     def request(self, header: dict, values: dict, deadline: float,
-                oracle: Callable[[str, tuple, dict], dict]) -> tuple[dict, dict]:
-        return exchange.request(self._send, self._recv, header, values, deadline, oracle)
+                oracle: Callable[[str, tuple, dict], dict],
+                expect: tuple[type, ...] = (schema.Result,)) -> tuple[schema.Message, dict]:
+        return exchange.request(self._send, self._recv, header, values, deadline, oracle, expect)
 
     def kill(self) -> None:
         if not self.alive:

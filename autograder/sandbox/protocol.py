@@ -30,6 +30,8 @@ MAX_HEADER_BYTES = 1024 * 1024
 MAX_PAYLOADS = 4096
 MAX_DEPTH = 8
 MAX_ITEMS = 10_000
+MAX_DIMS = 32
+MAX_ELEMENTS = MAX_MESSAGE_BYTES  # of one array; also bounds each dimension (a 0-size array included)
 _NUMERIC_KINDS = "biufc"
 # Native-order numeric dtypes, by their .str ("<f8", "|b1", ...): the only ones that cross.
 _DTYPES = {np.dtype(t).str: np.dtype(t) for t in (
@@ -103,13 +105,17 @@ def _load_array(node: dict, raw: bytes) -> np.ndarray:
     dtype, shape = _DTYPES.get(node.get("d")), node.get("s")
     if dtype is None:
         raise ProtocolError("payload dtype is not an allowed numeric dtype")
-    if (type(shape) is not list or len(shape) > 32
-            or not all(type(n) is int and 0 <= n <= MAX_MESSAGE_BYTES for n in shape)):
+    if (type(shape) is not list or len(shape) > MAX_DIMS
+            or not all(type(n) is int and 0 <= n <= MAX_ELEMENTS for n in shape)
+            or math.prod(n for n in shape if n) > MAX_ELEMENTS):  # (0, 2**40, 2**40): no numpy overflow
         raise ProtocolError("malformed array shape")
     size = math.prod(shape)
     if size * dtype.itemsize != len(raw):
         raise ProtocolError("array payload does not match its dtype and shape")
-    return np.frombuffer(raw, dtype=dtype, count=size).reshape(shape).copy()
+    try:
+        return np.frombuffer(raw, dtype=dtype, count=size).reshape(shape).copy()
+    except ValueError:  # what numpy refuses is a malformed message, whatever the reason
+        raise ProtocolError("malformed array shape") from None
 
 
 def decode_value(node: Any, payloads: list[bytes], depth: int = 0) -> Any:
@@ -167,8 +173,13 @@ def _read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
     chunks = []
     while n:
         if deadline is not None:
-            _wait_readable(fd, deadline)
-        b = os.read(fd, min(n, 1 << 20))
+            _wait(fd, select.POLLIN, deadline)
+        try:
+            b = os.read(fd, min(n, 1 << 20))
+        except BlockingIOError:  # a non-blocking channel: poll again, under the same deadline
+            if deadline is None:
+                _wait(fd, select.POLLIN, math.inf)
+            continue
         if not b:
             raise EOFError("channel closed")
         chunks.append(b)
@@ -176,19 +187,21 @@ def _read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
     return b"".join(chunks)
 
 
-def _wait_readable(fd: int, deadline: float) -> None:
+def _wait(fd: int, event: int, deadline: float) -> None:
+    """Until ``fd`` is ready for ``event`` (POLLIN or POLLOUT) or hung up; TimeoutError at ``deadline``."""
     poller = select.poll()
-    poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+    poller.register(fd, event | select.POLLHUP | select.POLLERR)
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
-            raise TimeoutError("no answer before the deadline")
-        if poller.poll(left * 1000):
+            raise TimeoutError("no answer before the deadline" if event == select.POLLIN
+                               else "the peer stopped reading before the deadline")
+        if poller.poll(None if math.isinf(left) else left * 1000):
             return
 
 
-def send_message(fd: int, header: dict, payloads: list[bytes] = ()) -> None:
-    """Write one framed message (header must be JSON-able; payloads are raw array bytes)."""
+def frame(header: dict, payloads: list[bytes] = ()) -> bytes:
+    """One framed message (header must be JSON-able; payloads are raw array bytes)."""
     head = dict(header)
     head["n"] = len(payloads)
     hb = json.dumps(head, separators=(",", ":"), allow_nan=False).encode()
@@ -199,36 +212,47 @@ def send_message(fd: int, header: dict, payloads: list[bytes] = ()) -> None:
     for p in payloads:
         parts += [struct.pack("<Q", len(p)), p]
     body = b"".join(parts)
-    data = memoryview(struct.pack("<Q", len(body)) + body)
+    return struct.pack("<Q", len(body)) + body
+
+
+def send_message(fd: int, header: dict, payloads: list[bytes] = (), deadline: float | None = None) -> None:
+    """Write one framed message. With ``deadline`` (time.monotonic), every write waits for POLLOUT
+    under it and TimeoutError is raised when the peer stops reading: a full channel never blocks
+    the trusted side (its end of the channel should be non-blocking)."""
+    data = memoryview(frame(header, payloads))
     while data:
-        n = os.write(fd, data)
+        if deadline is not None:
+            _wait(fd, select.POLLOUT, deadline)
+        try:
+            n = os.write(fd, data)
+        except BlockingIOError:
+            if deadline is None:
+                _wait(fd, select.POLLOUT, math.inf)
+            continue
         data = data[n:]
 
 
-def recv_message(fd: int, deadline: float | None = None) -> tuple[dict, list[bytes]]:
-    """Read one framed message; raises ProtocolError on anything malformed or oversized,
-    TimeoutError when ``deadline`` (time.monotonic) passes, EOFError when the peer is gone.
+def recv_frame(fd: int, deadline: float | None = None) -> tuple[bytes, list[bytes]]:
+    """Read one framed message: (header bytes, payloads); ProtocolError on a malformed or oversized
+    frame, TimeoutError when ``deadline`` (time.monotonic) passes, EOFError when the peer is gone.
 
     The total length comes first, so a message costs two reads, however many arrays it holds.
+    The header is not parsed here: ``recv_message`` (JSON) or ``sandbox.schema`` (the trusted side).
     """
     (size,) = struct.unpack("<Q", _read_exact(fd, 8, deadline))
     if size > MAX_MESSAGE_BYTES + 8 * (MAX_PAYLOADS + 1):
         raise ProtocolError(f"message over {MAX_MESSAGE_BYTES} bytes")
     body = memoryview(_read_exact(fd, size, deadline))
-    try:
-        (hlen,) = struct.unpack_from("<I", body, 0)
-        if hlen > MAX_HEADER_BYTES or 4 + hlen > size:
-            raise ProtocolError("header over the limit")
-        header = json.loads(bytes(body[4:4 + hlen]), parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError, struct.error):
-        raise ProtocolError("header is not valid JSON") from None
-    if type(header) is not dict or type(header.get("n")) is not int:
-        raise ProtocolError("header is not an object with a payload count")
-    n = header["n"]
-    if not 0 <= n <= MAX_PAYLOADS:
-        raise ProtocolError("too many payloads")
+    if size < 4:
+        raise ProtocolError("message too short")
+    (hlen,) = struct.unpack_from("<I", body, 0)
+    if hlen > MAX_HEADER_BYTES or 4 + hlen > size:
+        raise ProtocolError("header over the limit")
+    header = bytes(body[4:4 + hlen])
     payloads, pos, total = [], 4 + hlen, hlen
-    for _ in range(n):
+    while pos < size:
+        if len(payloads) >= MAX_PAYLOADS:
+            raise ProtocolError("too many payloads")
         if pos + 8 > size:
             raise ProtocolError("message ends before its payloads")
         (plen,) = struct.unpack_from("<Q", body, pos)
@@ -240,8 +264,20 @@ def recv_message(fd: int, deadline: float | None = None) -> tuple[dict, list[byt
             raise ProtocolError(f"message over {MAX_MESSAGE_BYTES} bytes")
         payloads.append(bytes(body[pos:pos + plen]))
         pos += plen
-    if pos != size:
-        raise ProtocolError("message has bytes after its payloads")
+    return header, payloads
+
+
+def recv_message(fd: int, deadline: float | None = None) -> tuple[dict, list[bytes]]:
+    """``recv_frame`` with the header parsed as JSON (an object whose ``n`` counts the payloads)."""
+    hb, payloads = recv_frame(fd, deadline)
+    try:
+        header = json.loads(hb, parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise ProtocolError("header is not valid JSON") from None
+    if type(header) is not dict or type(header.get("n")) is not int:
+        raise ProtocolError("header is not an object with a payload count")
+    if header["n"] != len(payloads):
+        raise ProtocolError("the payload count does not match the payloads")
     return header, payloads
 
 

@@ -90,7 +90,8 @@ def failure(kind: Kind, exc_type: str = "", message: str = "", location: str = "
     """A failure report; ``msgid``: one of WORKER_MESSAGES, which ``args`` fill to give ``message``."""
     if msgid:
         message = msgid.format(**args)
-    report = {"kind": kind, "type": exc_type, "message": message[:500], "location": location}
+    # Within the caps of sandbox.schema, which the trusted process enforces whatever the worker does.
+    report = {"kind": kind, "type": exc_type[:100], "message": message[:500], "location": location[:200]}
     if msgid:
         report.update(msgid=msgid, args=args)
     return CallFailed(report)
