@@ -32,6 +32,7 @@ from pathlib import Path
 
 from autograder.course.errors import ExportError
 from autograder.course.kinds import GradeFormat
+from autograder.render.csv_cells import read_cell, write_rows
 
 FORMATS = tuple(GradeFormat)
 ROSTER_FIELDS = ("student_id", "name", "email", "sis_id", "sis_login_id", "canvas_id", "idnumber",
@@ -104,7 +105,7 @@ def read_grades(out: Path) -> tuple[list[Grade], list[str]]:
         raise ExportError(f"{path} does not start with student_id,score,max_score: not a grades.csv "
                           f"written by autograder grade")
     extra = header[3:]
-    grades = [Grade(r["student_id"], r["score"], r["max_score"],
+    grades = [Grade(read_cell(r["student_id"]), r["score"], r["max_score"],
                     tuple((c, r.get(_key(c), "")) for c in extra)) for r in rows if r.get("student_id")]
     return grades, extra
 
@@ -141,9 +142,8 @@ def match(grades: list[Grade], roster: list[Person] | None) -> Matched:
 
 
 def _write(rows: list[list[str]]) -> str:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
-    return buf.getvalue()
+    """CSV text whose cells cannot run as formulas (roster fields and ids are anyone's text)."""
+    return write_rows(rows)
 
 
 def moodle_csv(m: Matched, item: str) -> str:

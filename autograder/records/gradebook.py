@@ -132,21 +132,22 @@ class Attempt:
     run_id: int
 
 
-def db_url(db: str | Path | None, out: Path | None = None) -> str:
+def db_url(db: str | Path | None, out: Path | None = None) -> str | sa.engine.URL:
     """A SQLAlchemy URL: a URL as given; a file path as SQLite; a folder (default ``out``) as its
-    ``.gradebook.sqlite``."""
+    ``.gradebook.sqlite``. A path becomes a ``URL`` object (``URL.create``), never text glued to
+    ``sqlite:///``, so a path holding ``?`` or ``#`` names that file, not a query."""
     if db is None:
         if out is None:
             raise ValueError("db_url: neither a database nor a results folder")
-        return "sqlite:///" + str((Path(out) / DEFAULT_FILE).resolve())
+        return sa.engine.URL.create("sqlite", database=str((Path(out) / DEFAULT_FILE).resolve()))
     text = str(db)
     if "://" in text:
         return text
     p = Path(text)
-    return "sqlite:///" + str((p / DEFAULT_FILE if p.is_dir() else p).resolve())
+    return sa.engine.URL.create("sqlite", database=str((p / DEFAULT_FILE if p.is_dir() else p).resolve()))
 
 
-def sqlite_path(url: str) -> Path | None:
+def sqlite_path(url: str | sa.engine.URL) -> Path | None:
     """The file of a SQLite URL (None: another database, or in memory)."""
     u = sa.engine.make_url(url)
     if u.get_backend_name() != "sqlite" or u.database in (None, "", ":memory:"):
@@ -163,7 +164,7 @@ def _busy(exc: sa.exc.DBAPIError) -> bool:
     return any(w in msg for w in ("locked", "busy", "deadlock", "could not serialize"))
 
 
-def _engine(url: str) -> sa.Engine:
+def _engine(url: str | sa.engine.URL) -> sa.Engine:
     if sa.engine.make_url(url).get_backend_name() != "sqlite":
         return sa.create_engine(url, pool_pre_ping=True)
     engine = sa.create_engine(url, connect_args={"timeout": 30})
@@ -186,7 +187,7 @@ def _engine(url: str) -> sa.Engine:
 class Gradebook:
     """A connection to the gradebook at ``url`` (created with its tables when ``create``)."""
 
-    def __init__(self, url: str, create: bool = True):
+    def __init__(self, url: str | sa.engine.URL, create: bool = True):
         try:
             u = sa.engine.make_url(url)
             self.where = u.render_as_string(hide_password=True)

@@ -5,36 +5,51 @@ Written in the active language (autograder.course.i18n): the result's texts were
 
 from __future__ import annotations
 
+import re
+
 from autograder.course.i18n import _, ngettext
 from autograder.course.late import in_grace, parse_time
 from autograder.course.results import SubmissionResult
 from autograder.render.grades_csv import fmt
 
 
+# Inline syntax only: the texts never start a line (they follow "- ", "# ", "| " or a label), and
+# line breaks are removed, so headings, lists and quotes cannot start inside them.
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~&])")
+
+
+def md_text(text: str) -> str:
+    """``text`` as literal Markdown inline text: every character Markdown (or HTML in it) would read
+    as syntax is backslash-escaped, line breaks become spaces. File names, student ids and texts that
+    came from a worker cannot add links, images, HTML or headings to the feedback."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(text).splitlines()))
+
+
 def feedback_md(r: SubmissionResult, title: str = "") -> str:
+    """Every text that is not ours (ids, notes, test outputs) is escaped with ``md_text``."""
     lines = ["# " + _("{title}: feedback for {student}").format(title=_(title or r.assignment),
-                                                                  student=r.student_id), "",
+                                                                  student=md_text(r.student_id)), "",
              "**" + _("Score: {score} / {max_score}").format(score=fmt(r.score), max_score=fmt(r.max_score))
              + "**", ""]
     late = late_line(r)
     if late:
         lines += [late, ""]
     if r.error:
-        lines += ["> " + _("Your submission could not be graded: {error}").format(error=_(r.error)), ""]
+        lines += ["> " + _("Your submission could not be graded: {error}").format(error=md_text(_(r.error))), ""]
     if r.notes:
-        lines += ["## " + _("About your submission"), ""] + [f"- {n}" for n in r.notes] + [""]
+        lines += ["## " + _("About your submission"), ""] + [f"- {md_text(n)}" for n in r.notes] + [""]
     lines += [f"| {_('exercise')} | {_('points')} |", "|---|---|"]
     core = " " + _("(core)")
-    lines += [f"| {e.id}{core if e.core else ''} | {fmt(e.score)} / {fmt(e.max_score)} |"
+    lines += [f"| {md_text(e.id)}{core if e.core else ''} | {fmt(e.score)} / {fmt(e.max_score)} |"
               for e in r.exercises]
     lines.append("")
     for e in r.exercises:
         failed = [t for t in r.tests if t.exercise == e.id and not t.passed]
         if not failed:
             continue
-        lines += [f"## {e.id}", ""]
+        lines += [f"## {md_text(e.id)}", ""]
         for t in failed:
-            lines.append(f"- **{t.name}** (−{fmt(t.max_score)}): {t.feedback}")
+            lines.append(f"- **{md_text(t.name)}** (−{fmt(t.max_score)}): {md_text(t.feedback)}")
         lines.append("")
     if all(t.passed for t in r.tests) and r.tests:
         lines += [_("Everything passed. Well done!"), ""]

@@ -6,11 +6,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 
 from autograder.course.results import SubmissionResult
+from autograder.render.csv_cells import write_rows
 
 LATE_COLUMNS = ("raw_score", "late_penalty", "late_days", "submitted_at")  # after the exercises
 
@@ -21,12 +20,12 @@ def fmt(x: float) -> str:
 
 
 def grades_csv(results: Iterable[SubmissionResult], exercise_ids: list[str]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["student_id", "score", "max_score", *exercise_ids, *LATE_COLUMNS])
+    """Cells are neutralised against formula injection (``render.csv_cells``): a student id "=1+1"
+    is written "'=1+1"."""
+    rows = [["student_id", "score", "max_score", *exercise_ids, *LATE_COLUMNS]]
     for r in sorted(results, key=lambda r: r.student_id):
         by_id = {e.id: e.score for e in r.exercises}
-        w.writerow([r.student_id, fmt(r.score), fmt(r.max_score),
-                    *(fmt(by_id.get(i, 0.0)) for i in exercise_ids),
-                    fmt(r.raw_score), fmt(r.late_penalty), r.late_days, r.submitted_at])
-    return buf.getvalue()
+        rows.append([r.student_id, fmt(r.score), fmt(r.max_score),
+                     *(fmt(by_id.get(i, 0.0)) for i in exercise_ids),
+                     fmt(r.raw_score), fmt(r.late_penalty), r.late_days, r.submitted_at])
+    return write_rows(rows)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from autograder.render.csv_cells import write_rows
 from autograder.render.grades_csv import fmt
 
 if TYPE_CHECKING:  # values only: render sits below reports (pyproject's import-linter layers)
@@ -19,10 +18,8 @@ COLUMNS = ["nodeid", "exercise", "name", "max_score", "students", "passed", "pas
 def item_analysis_csv(items: Iterable[ItemStats]) -> str:
     """``discrimination``: corrected point-biserial r, empty when undefined; ``flags``: space-separated
     (all-pass, none-pass, negative-discrimination, grader-fault)."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(COLUMNS)
+    rows = [COLUMNS]
     for i in items:
-        w.writerow([i.nodeid, i.exercise, i.name, fmt(i.max_score), i.n, i.passed, f"{i.pass_rate:.4f}",
-                    "" if i.discrimination is None else f"{i.discrimination:.4f}", " ".join(i.flags)])
-    return buf.getvalue()
+        rows.append([i.nodeid, i.exercise, i.name, fmt(i.max_score), i.n, i.passed, f"{i.pass_rate:.4f}",
+                     "" if i.discrimination is None else f"{i.discrimination:.4f}", " ".join(i.flags)])
+    return write_rows(rows)

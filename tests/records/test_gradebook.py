@@ -15,7 +15,7 @@ from autograder.course.errors import GradebookError
 from autograder.course.results import ExerciseScore, SubmissionResult
 from autograder.course.results import TestResult as Check  # not a test class
 from autograder.records import gradebook
-from autograder.records.gradebook import DEFAULT_FILE, Gradebook, db_url, results, run_entries, runs
+from autograder.records.gradebook import DEFAULT_FILE, Gradebook, db_url, results, run_entries, runs, sqlite_path
 
 
 def result(sid: str, score: float = 1.0, ahash: str = "t1", shash: str = "s1", n_tests: int = 3,
@@ -77,9 +77,14 @@ def test_latest_rebuilds_results_with_their_tests(tmp_path: Path) -> None:
 
 
 def test_db_urls(tmp_path: Path) -> None:
-    assert db_url(None, tmp_path) == f"sqlite:///{tmp_path / DEFAULT_FILE}"
-    assert db_url(str(tmp_path)) == f"sqlite:///{tmp_path / DEFAULT_FILE}"  # a folder holds one
-    assert db_url(tmp_path / "x.db") == f"sqlite:///{tmp_path / 'x.db'}"
+    assert sqlite_path(db_url(None, tmp_path)) == tmp_path / DEFAULT_FILE
+    assert sqlite_path(db_url(str(tmp_path))) == tmp_path / DEFAULT_FILE  # a folder holds one
+    assert sqlite_path(db_url(tmp_path / "x.db")) == tmp_path / "x.db"
+    odd = tmp_path / "a?b#c" / "out"  # glued into "sqlite:///...", the '?' would start a query
+    odd.mkdir(parents=True)
+    with Gradebook(db_url(None, odd)):
+        pass
+    assert (odd / DEFAULT_FILE).is_file() and not (tmp_path / "a").exists()
     assert db_url("postgresql://ta@db/course") == "postgresql://ta@db/course"
     with pytest.raises(GradebookError, match="there is no gradebook at"):
         Gradebook(db_url(tmp_path / "missing.sqlite"), create=False)
