@@ -31,7 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.course.errors import ExportError
+from autograder.course.files import write_atomic
 from autograder.course.kinds import GradeFormat
+from autograder.course.outdir import export_name
 from autograder.render.csv_cells import read_cell, write_rows
 
 FORMATS = tuple(GradeFormat)
@@ -211,12 +213,12 @@ def export_grades(out: Path, fmt: str, roster: Path | None = None, item: str | N
             GradeFormat.CSV: lambda: plain_csv(m, columns)}[fmt]()
     dest = Path(dest) if dest is not None else out
     dest.mkdir(parents=True, exist_ok=True)
-    path = dest / f"{name}-{fmt}.csv"
-    path.write_text(text, encoding="utf-8")
+    path = dest / export_name(name, fmt)
+    write_atomic(path, text)
     warnings, side = [], None
-    side_path = dest / f"{name}-{fmt}-unmatched.csv"
+    side_path = dest / export_name(name, fmt, unmatched=True)
     if m.not_graded or m.not_in_roster:
-        side_path.write_text(unmatched_csv(m), encoding="utf-8")
+        write_atomic(side_path, unmatched_csv(m))
         side = side_path
         if m.not_graded:
             warnings.append(f"{len(m.not_graded)} student(s) in the roster have no grade (no submission "

@@ -40,6 +40,7 @@ from autograder.course.errors import GradebookError, GraderError
 from autograder.course.files import write_atomic
 from autograder.course.i18n import N_
 from autograder.course.late import apply_late, normalize
+from autograder.course.outdir import GRADES_CSV, LOCK, WORK
 from autograder.course.results import SubmissionResult, exercise_scores
 from autograder.grading.executor import AssignmentRef, GradeTask, LocalExecutor
 from autograder.grading.hashes import grading_hash
@@ -50,7 +51,6 @@ from autograder.intake.discover import discover
 from autograder.intake.submission import Submission
 from autograder.render.grades_csv import grades_csv
 
-WORK = ".work"  # OUT/.work/: the grading processes' logs while a run lasts; removed after it
 GRADER_FAILED = N_("the grader failed while grading this submission")  # translated where shown
 
 
@@ -135,14 +135,14 @@ def _grade_class(submissions: Path, course_root: Path, name: str, out: Path, job
     ahash = grading_hash(a, secrets, lang)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        lock = open(out / ".lock", "a")  # held until the run ends
+        lock = open(out / LOCK, "a")  # held until the run ends
     except OSError as exc:
         raise GraderError(f"cannot write results into {out}: {exc.strerror or exc}") from None
     with lock:
         _lock(lock, out)
         subs, skipped = discover(submissions, a)
         subs, notes = with_times(subs, submitted_at or {}, a)
-        (out / "grades.csv").unlink(missing_ok=True)
+        (out / GRADES_CSV).unlink(missing_ok=True)
         for stale in [*out.glob("*/.*.tmp"), *out.glob(".*.tmp")]:
             stale.unlink(missing_ok=True)
         loaded = {s.student_id: load_result(out, s.student_id) for s in subs}  # each result read once
@@ -222,7 +222,7 @@ def _schedule(todo: list[Submission], ref: AssignmentRef, a: Assignment, out: Pa
 
 def write_class_files(out: Path, results: list[SubmissionResult], a: Assignment) -> None:
     """The class files of ``out`` from all students' results (``autograder report`` calls this too)."""
-    write_atomic(out / "grades.csv", grades_csv(results, [e.id for e in a.exercises]), durable=True)
+    write_atomic(out / GRADES_CSV, grades_csv(results, [e.id for e in a.exercises]), durable=True)
 
 
 def rebuild_class_files(out: Path, course_root: Path, db: str | None = None, assignment: str | None = None,
@@ -248,7 +248,7 @@ def rebuild_class_files(out: Path, course_root: Path, db: str | None = None, ass
         raise GraderError(f"gradebook: {exc}") from None
     a = load_assignment(Path(course_root) / "assignments" / name)
     try:
-        lock = open(out / ".lock", "a")
+        lock = open(out / LOCK, "a")
     except OSError as exc:
         raise GraderError(f"cannot write into {out}: {exc.strerror or exc}") from None
     with lock:

@@ -23,7 +23,7 @@ from pathlib import Path
 from autograder.course.assignment import Assignment
 from autograder.course.i18n import N_, _
 from autograder.intake.nbgrader import discover_submitted, submitted_folder
-from autograder.intake.submission import RESERVED_IDS, Submission
+from autograder.intake.submission import Submission, id_problem
 from autograder.intake.unpack import Limits, Unpacked, content_hash, materialize, show, unpack
 
 # Formats students do hand in that this grader does not open: a row with an error, not a skip.
@@ -75,8 +75,9 @@ def classify(entry: os.DirEntry | Path, assignment_files: set[str]) -> tuple[str
         kind, sid = "unsupported", name[:-len(ext)]
     else:
         return "skip", "", f"{show(name)}: not a folder, a .zip or a .py file; skipped"
-    if not sid or sid in RESERVED_IDS or sid.startswith(".") or not sid.isprintable():
-        return "skip", "", f"{show(name)}: {show(sid)!r} cannot be a student id; skipped"
+    why = id_problem(name, sid)
+    if why:
+        return "skip", "", why
     return kind, sid, ""
 
 

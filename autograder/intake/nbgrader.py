@@ -23,7 +23,7 @@ from pathlib import Path
 
 from autograder.course.assignment import Assignment
 from autograder.course.i18n import N_, _
-from autograder.intake.submission import RESERVED_IDS, Submission
+from autograder.intake.submission import Submission, id_problem
 from autograder.intake.unpack import Limits, Unpacked, show, unpack
 
 COURSE_MARKERS = ("nbgrader_config.py", "gradebook.db", "source")
@@ -119,8 +119,9 @@ def discover_submitted(submitted: Path, assignment: Assignment, limits: Limits |
         if not e.is_dir(follow_symlinks=False):
             lines.append(f"{show(sid)}: not a student folder of nbgrader's submitted/; skipped")
             continue
-        if sid in RESERVED_IDS or not sid.isprintable():
-            lines.append(f"{show(sid)}: {show(sid)!r} cannot be a student id; skipped")
+        why = id_problem(sid, sid)
+        if why:
+            lines.append(why)
             continue
         folder = Path(e.path) / name
         if not folder.is_dir() or folder.is_symlink():

@@ -5,7 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-RESERVED_IDS = {"grades.csv"}  # names the grader writes at the top of OUT
+from autograder.course.outdir import is_reserved
+from autograder.intake.unpack import show
+
+
+def id_problem(name: str, sid: str) -> str:
+    """Why ``sid`` (of the entry ``name``) cannot be a student id, as a line for the TA; "" when it can.
+
+    A class-level name of OUT (``course.outdir``: grades.csv, report.html, item_analysis.csv, the
+    gradebook, exports ...) is refused, never graded into a folder the grader overwrites."""
+    if sid and is_reserved(sid) and not sid.startswith("."):
+        return (f"{show(name)}: the student id {show(sid)!r} is a name the grader writes in the results "
+                f"folder; rename the entry (e.g. to {show(sid.replace('.', '_'))}) to grade it; skipped")
+    if not sid or sid.startswith(".") or not sid.isprintable():
+        return f"{show(name)}: {show(sid)!r} cannot be a student id; skipped"
+    return ""
 
 
 @dataclass(frozen=True)

@@ -39,9 +39,10 @@ import sqlalchemy as sa
 
 from autograder.course.errors import GradebookError
 from autograder.course.kinds import Kind, Status
+from autograder.course.outdir import GRADEBOOK
 from autograder.course.results import ExerciseScore, SubmissionResult, TestResult
 
-DEFAULT_FILE = ".gradebook.sqlite"
+DEFAULT_FILE = GRADEBOOK
 RETRIES = 15  # busy/raced write transactions, with backoff from 50 ms to 2 s (on top of the busy timeout)
 
 meta = sa.MetaData()

@@ -12,7 +12,6 @@ from autograder.course.late import in_grace, parse_time
 from autograder.course.results import SubmissionResult
 from autograder.render.grades_csv import fmt
 
-
 # Inline syntax only: the texts never start a line (they follow "- ", "# ", "| " or a label), and
 # line breaks are removed, so headings, lists and quotes cannot start inside them.
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>|~&])")
@@ -35,7 +34,8 @@ def feedback_md(r: SubmissionResult, title: str = "") -> str:
     if late:
         lines += [late, ""]
     if r.error:
-        lines += ["> " + _("Your submission could not be graded: {error}").format(error=md_text(_(r.error))), ""]
+        error = md_text(_(r.error))
+        lines += ["> " + _("Your submission could not be graded: {error}").format(error=error), ""]
     if r.notes:
         lines += ["## " + _("About your submission"), ""] + [f"- {md_text(n)}" for n in r.notes] + [""]
     lines += [f"| {_('exercise')} | {_('points')} |", "|---|---|"]

@@ -18,15 +18,16 @@ from autograder.course import i18n
 from autograder.course.assignment import Assignment
 from autograder.course.files import write_atomic
 from autograder.course.i18n import _
+from autograder.course.outdir import CLASS_FILES_KEY, FINGERPRINTS_FILE, ITEM_ANALYSIS_CSV, REPORT_HTML
 from autograder.course.results import SubmissionResult
 from autograder.render.item_analysis_csv import item_analysis_csv
 from autograder.render.report import ReportInput, report_html
 from autograder.reports import similarity
 from autograder.reports.analysis import NEGATIVE_DISCRIMINATION, class_stats
 
-REPORT, ITEMS = "report.html", "item_analysis.csv"
-KEY = ".class-files.key"  # the hash of what report.html and item_analysis.csv were made of
-FINGERPRINTS = ".fingerprints.npz"  # similarity fingerprints by file hash, kept between runs (not in .work/)
+REPORT, ITEMS = REPORT_HTML, ITEM_ANALYSIS_CSV
+KEY = CLASS_FILES_KEY  # the hash of what report.html and item_analysis.csv were made of
+FINGERPRINTS = FINGERPRINTS_FILE  # similarity fingerprints by file hash, kept between runs (not in .work/)
 
 
 def baseline(a: Assignment, course_root: Path | None) -> list[dict[str, bytes]]:
