@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.course.contracts import ContractError, check_spec
 from autograder.course.errors import AssignmentError
 from autograder.course.i18n import DEFAULT, check_lang
 from autograder.course.late import LatePolicy, parse_policy
@@ -27,6 +28,8 @@ class Assignment:
     files: dict[str, tuple[str, ...]]  # student file -> functions it defines
     exercises: tuple[Exercise, ...]  # in grade-column order
     call_timeout: float = 2.0
+    time_budget: float = 45.0  # wall-clock seconds for all calls of one submission together
+    stand_ins: dict[str, dict[str, object]] = field(default_factory=dict)  # function -> argument contracts
     late: LatePolicy | None = None  # the ``[late]`` table: due date and penalty rule
     lang: str = "en"  # the language of feedback and self-check (``--lang`` overrides it)
 
@@ -90,13 +93,20 @@ def load_assignment(folder: Path) -> Assignment:
             for fn in (ex.function, *ex.uses):
                 if fn not in known:
                     raise AssignmentError(f"{toml}: exercise {ex.id} names unknown function {fn}")
+        stand_ins = _stand_ins(data.get("stand_ins", {}), exercises, toml)
+        call_timeout = float(data.get("call_timeout", 2.0))
+        time_budget = float(data.get("time_budget", 45.0))
+        if not 0 < call_timeout <= time_budget:
+            raise AssignmentError(f"{toml}: need 0 < call_timeout <= time_budget (seconds)")
         return Assignment(
             name=data["name"],
             title=data.get("title", data["name"]),
             folder=folder.resolve(),
             files=files,
             exercises=exercises,
-            call_timeout=float(data.get("call_timeout", 2.0)),
+            call_timeout=call_timeout,
+            time_budget=time_budget,
+            stand_ins=stand_ins,
             late=parse_policy(data["late"], f"{toml} [late]") if "late" in data else None,
             lang=_lang(data.get("lang", DEFAULT), toml),
         )
@@ -104,6 +114,29 @@ def load_assignment(folder: Path) -> Assignment:
         raise AssignmentError(f"{toml}: missing key {exc}") from None
     except ValueError as exc:  # the [late] table, lang
         raise AssignmentError(str(exc)) from None
+
+
+def _stand_ins(table: object, exercises: tuple[Exercise, ...], toml: Path) -> dict[str, dict[str, object]]:
+    """The ``[stand_ins]`` table: a contract for every function an exercise ``uses``
+    (``autograder.sandbox.standin``: the reference answers only calls that fit it)."""
+    if not isinstance(table, dict):
+        raise AssignmentError(f"{toml}: [stand_ins] must be a table")
+    out = {}
+    for fn, contract in table.items():
+        if not isinstance(contract, dict):
+            raise AssignmentError(f"{toml}: stand_ins.{fn} must be a table of argument contracts")
+        try:
+            for arg, spec in contract.items():
+                check_spec(spec, f"{toml}: stand_ins.{fn}.{arg}")
+        except ContractError as exc:
+            raise AssignmentError(str(exc)) from None
+        out[fn] = dict(contract)
+    for ex in exercises:
+        for fn in ex.uses:
+            if fn != ex.function and fn not in out:
+                raise AssignmentError(f"{toml}: exercise {ex.id} uses {fn}, which has no contract in "
+                                      f"[stand_ins] (the shapes its trusted stand-in accepts)")
+    return out
 
 
 def _lang(value: object, toml: Path) -> str:

@@ -220,9 +220,11 @@ class GradingSession:
             if item is _STOP:
                 return
             task, launch = item
+            # Each submission: its time budget for all calls together, and stand-ins bounded by their
+            # contracts (assignment.toml time_budget, [stand_ins]).
             yield Job(task.student_id, lambda launch=launch: WorkerStudent(
-                launch, a.call_timeout, uses=a.uses_of, oracle_module=ref, file_of=self.file_of),
-                task.notes, task.submission_hash)
+                launch, a.call_timeout, uses=a.uses_of, oracle_module=ref, file_of=self.file_of,
+                budget=a.time_budget, contracts=a.stand_ins), task.notes, task.submission_hash)
 
 
 def grade_submission(course_root: Path, assignment: str, submission: Any, *,

@@ -9,10 +9,11 @@ updates and mutation), floating-point warnings, and printed output.
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 from autograder.course import errors
 from autograder.course.i18n import _
 from autograder.course.kinds import Kind
-from autograder.sandbox import schema
+from autograder.sandbox import schema, standin
 from autograder.sandbox.worker.calls import (
     CallFailed,
     StudentModules,
@@ -150,13 +151,22 @@ class WorkerStudent(Student):
     A worker that misses its deadline or dies is killed; the function that did it is remembered
     and fails at once in later tests (so one endless loop costs one timeout, not one per test),
     and the next call to another function gets a fresh worker.
+
+    ``budget``: wall-clock seconds for all calls of this submission together, from its first
+    request; once spent, every later call is a timeout at once. ``contracts``: what the trusted
+    stand-in of each used function accepts (``sandbox.standin``; None: only the element budget).
     """
 
     def __init__(self, launch: Callable[[], Any], timeout: float,
                  uses: Callable[[str], Sequence[str]] = lambda n: (),
-                 oracle_module: Any = None, file_of: dict[str, str] | None = None):
+                 oracle_module: Any = None, file_of: dict[str, str] | None = None,
+                 budget: float | None = None, contracts: Mapping[str, Mapping[str, Any]] | None = None):
         self._launch = launch
         self.timeout = timeout
+        self.budget = budget
+        self.contracts = contracts
+        self._budget_end: float | None = None
+        self._standin_budget = standin.SLACK
         self.uses = uses
         self.oracle_module = oracle_module
         self.file_of = file_of or {}
@@ -167,12 +177,21 @@ class WorkerStudent(Student):
         self.layers: tuple[str, ...] = ()
 
     def _oracle(self, name: str, args: tuple, kwargs: dict) -> dict:
+        """The trusted answer for a used function; ``standin.WrongCall`` (the worker's call raises it,
+        which costs that test) for a call outside the function's contract or element budget."""
         if self.oracle_module is None or name not in self._allowed_oracles:
             raise errors.ProtocolError(_("it called {name}, which it may not use here").format(name=name))
+        fn = getattr(self.oracle_module, name)
+        contract = (self.contracts or {}).get(name, {})
         try:
-            value = getattr(self.oracle_module, name)(*args, **kwargs)
+            standin.check_call(fn, contract, args, kwargs, self._standin_budget)
+        except standin.WrongCall as exc:
+            raise standin.WrongCall(_("{name} (answered by the grader) refused the call: {why}").format(
+                name=name, why=exc)) from None
+        try:
+            value = fn(*args, **kwargs)
         except Exception as exc:  # the student passed arguments the correct function rejects
-            raise errors.ProtocolError(
+            raise standin.WrongCall(
                 _("it called {name} with arguments that {name} does not accept ({error}: {message})").format(
                     name=name, error=type(exc).__name__, message=str(exc)[:150])) from None
         return {"value": value, "args_after": args, "kwargs_after": kwargs}
@@ -182,6 +201,7 @@ class WorkerStudent(Student):
         for key in (name, "file:" + filename):
             if key in self.broken:
                 raise self.broken[key](name)  # a fresh exception: no traceback that grows per raise
+        self._budget_left(name)
         if self.worker is None or not self.worker.alive:
             self.worker = self._launch()
             self.layers = self.worker.layers
@@ -198,11 +218,28 @@ class WorkerStudent(Student):
             self.worker.loaded.add(filename)
         oracles = [u for u in self.uses(name) if u != name] if self.oracle_module else []
         self._allowed_oracles = set(oracles)
+        self._standin_budget = standin.budget_for(values)
         return self._exchange(name, name, {"op": op, "func": name, "oracles": oracles}, values)
+
+    def _budget_left(self, name: str) -> float:
+        """Seconds left of the submission's budget (inf without one); StudentTimeout when none are."""
+        if self.budget is None:
+            return math.inf
+        now = time.monotonic()
+        if self._budget_end is None:
+            self._budget_end = now + self.budget
+        left = self._budget_end - now
+        if left <= 0:
+            raise errors.StudentTimeout(name, _(
+                "{function} was not run: this submission used up its time budget of {seconds} s (all its "
+                "tests together), so its remaining tests count as timeouts.").format(
+                    function=name, seconds=f"{self.budget:g}"))
+        return left
 
     def _exchange(self, key: str, name: str, header: dict, values: dict,
                   expect: tuple[type, ...] = (schema.Result,)) -> tuple[schema.Message, dict]:
-        deadline = time.monotonic() + self.timeout
+        left = self._budget_left(name)
+        deadline = time.monotonic() + min(self.timeout, left)
         try:
             msg, vals = self.worker.request(header, values, deadline, self._oracle, expect)
             if header["op"] == "call" and msg.ok and (type(vals.get("args_after", ())) is not tuple
@@ -212,6 +249,11 @@ class WorkerStudent(Student):
         except TimeoutError:
             self.worker.kill()
             what = _("importing {file}").format(file=key[5:]) if key.startswith("file:") else name
+            if left < self.timeout:  # the submission's budget ended first: not this function's fault alone
+                raise errors.StudentTimeout(name, _(
+                    "{what} was stopped: this submission used up its time budget of {seconds} s (all its "
+                    "tests together), so its remaining tests count as timeouts.").format(
+                        what=what, seconds=f"{self.budget:g}")) from None
             err = errors.StudentTimeout(
                 name, _("{what} did not finish within {seconds} s (an endless loop, or far too slow); it was "
                         "stopped and not run again.").format(what=what, seconds=f"{self.timeout:g}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from autograder.course.errors import ProtocolError
-from autograder.sandbox import protocol, schema
+from autograder.sandbox import protocol, schema, standin
 
 Send = Callable[[dict, list, float], None]
 Recv = Callable[[float], tuple[bytes, list]]
@@ -21,7 +21,8 @@ def request(send: Send, recv: Recv, header: dict, values: dict, deadline: float,
             oracle: Callable[[str, tuple, dict], dict],
             expect: tuple[type, ...] = (schema.Result,)) -> tuple[schema.Message, dict]:
     """Send ``header`` with ``values``; answer oracle requests until the reply, one of ``expect``:
-    (the validated message, its values).
+    (the validated message, its values). A ``standin.WrongCall`` from ``oracle`` is sent back as a
+    refusal, which the stand-in raises in the student's code.
 
     Raises TimeoutError, EOFError/OSError (the worker is gone) or ProtocolError (it sent something
     malformed or unexpected)."""
@@ -36,6 +37,10 @@ def request(send: Send, recv: Recv, header: dict, values: dict, deadline: float,
         args, kwargs = vals.get("args", ()), vals.get("kwargs", {})
         if type(args) is not tuple or type(kwargs) is not dict or set(vals) - {"args", "kwargs"}:
             raise ProtocolError("malformed oracle request")
-        answer = oracle(msg.func, args, kwargs)
+        try:
+            answer = oracle(msg.func, args, kwargs)
+        except standin.WrongCall as exc:  # raised in the student's code by the stand-in: costs that call
+            send({"op": "oracle-answer", "refused": str(exc)[:500], "values": {}}, [], deadline)
+            continue
         tree, payloads = protocol.encode_values(answer)
         send({"op": "oracle-answer", "values": tree}, payloads, deadline)

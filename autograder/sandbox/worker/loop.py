@@ -37,6 +37,10 @@ class Channel:
         return header, values
 
 
+class StandInRefused(ValueError):
+    """Raised in the student's code when the trusted stand-in refuses a call (outside its contract)."""
+
+
 def serve(fd: int, folder: Path, files: dict[str, list[str]], wfd: int | None = None) -> None:
     """Answer requests until the channel closes."""
     chan = Channel(fd, wfd)
@@ -47,6 +51,8 @@ def serve(fd: int, folder: Path, files: dict[str, list[str]], wfd: int | None = 
         header, values = chan.recv()
         if header.get("op") != "oracle-answer":
             raise ProtocolError("expected an oracle answer")
+        if header.get("refused"):
+            raise StandInRefused(str(header["refused"]))
         return values
 
     while True:
