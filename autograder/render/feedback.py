@@ -13,15 +13,17 @@ from autograder.course.results import SubmissionResult
 from autograder.render.grades_csv import fmt
 
 # Inline syntax only: the texts never start a line (they follow "- ", "# ", "| " or a label), and
-# line breaks are removed, so headings, lists and quotes cannot start inside them.
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~&])")
+# line breaks are removed, so headings, lists and quotes cannot start inside them. An underscore inside a
+# word ("sigmoid_naive") is no emphasis in CommonMark and stays as it is; "|" matters in table cells only.
+_MARKDOWN = re.compile(r"[\\`*\[\]<>~&]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 
 
-def md_text(text: str) -> str:
-    """``text`` as literal Markdown inline text: every character Markdown (or HTML in it) would read
-    as syntax is backslash-escaped, line breaks become spaces. File names, student ids and texts that
-    came from a worker cannot add links, images, HTML or headings to the feedback."""
-    return _MARKDOWN.sub(r"\\\1", " ".join(str(text).splitlines()))
+def md_text(text: str, cell: bool = False) -> str:
+    """``text`` as literal Markdown inline text (``cell``: in a table cell): every character Markdown
+    (or HTML in it) would read as syntax is backslash-escaped, line breaks become spaces. File names,
+    student ids and texts that came from a worker cannot add links, images, HTML or headings."""
+    out = _MARKDOWN.sub(lambda m: "\\" + m[0], " ".join(str(text).splitlines()))
+    return out.replace("|", "\\|") if cell else out
 
 
 def feedback_md(r: SubmissionResult, title: str = "") -> str:
@@ -40,7 +42,7 @@ def feedback_md(r: SubmissionResult, title: str = "") -> str:
         lines += ["## " + _("About your submission"), ""] + [f"- {md_text(n)}" for n in r.notes] + [""]
     lines += [f"| {_('exercise')} | {_('points')} |", "|---|---|"]
     core = " " + _("(core)")
-    lines += [f"| {md_text(e.id)}{core if e.core else ''} | {fmt(e.score)} / {fmt(e.max_score)} |"
+    lines += [f"| {md_text(e.id, cell=True)}{core if e.core else ''} | {fmt(e.score)} / {fmt(e.max_score)} |"
               for e in r.exercises]
     lines.append("")
     for e in r.exercises:
