@@ -15,7 +15,15 @@ from autograder.course.errors import GradebookError
 from autograder.course.results import ExerciseScore, SubmissionResult
 from autograder.course.results import TestResult as Check  # not a test class
 from autograder.records import gradebook
-from autograder.records.gradebook import DEFAULT_FILE, Gradebook, db_url, results, run_entries, runs, sqlite_path
+from autograder.records.gradebook import (
+    DEFAULT_FILE,
+    Gradebook,
+    db_url,
+    results,
+    run_entries,
+    runs,
+    sqlite_path,
+)
 
 
 def result(sid: str, score: float = 1.0, ahash: str = "t1", shash: str = "s1", n_tests: int = 3,
