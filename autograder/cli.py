@@ -128,13 +128,17 @@ def _check(args) -> int:
     return 0 if r.tests and all(t.passed for t in r.tests) else 1
 
 
+GRADER_FAULT_EXIT = 3  # autograder grade: every result written, but some tests failed in the grader's code
+
+
 def _grade(args) -> int:
-    """Misconfiguration (arguments, assignment, folders) is one line on stderr and exit status 2."""
+    """Misconfiguration (arguments, assignment, folders) is one line on stderr and exit status 2;
+    exit status 3: all graded, but hidden tests failed in their own code (grader faults, listed)."""
     import os
 
     from autograder.course.assignment import find_assignment
     from autograder.course.errors import AssignmentError, GraderError
-    from autograder.grading.batch import class_summary, grade_class
+    from autograder.grading.batch import class_summary, grade_class, grader_faults
 
     def fail(msg: str) -> int:
         print(f"autograder grade: {' '.join(str(msg).split())}", file=sys.stderr)
@@ -177,7 +181,7 @@ def _grade(args) -> int:
     print(class_summary(cr, a))
     print(f"results: {out / 'grades.csv'} and {out}/<student_id>/")
     print(f"gradebook: {cr.gradebook}")
-    return 0
+    return GRADER_FAULT_EXIT if grader_faults(cr.results) else 0
 
 
 def _history(args) -> int:

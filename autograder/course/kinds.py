@@ -39,7 +39,7 @@ class Kind(StrEnum):
 
 # Kinds where grading the code hit an error rather than judging a result, in the class report's order.
 ERROR_KINDS = (Kind.IMPORT, Kind.MISSING_FILE, Kind.MISSING_FUNCTION, Kind.TIMEOUT, Kind.CRASHED,
-               Kind.GRADER, Kind.ERROR)
+               Kind.GRADER, Kind.ERROR, Kind.UNUSABLE, Kind.BAD_RESULT)
 
 
 class GradeFormat(StrEnum):

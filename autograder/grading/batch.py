@@ -39,6 +39,7 @@ from autograder.course.assignment import Assignment, find_assignment
 from autograder.course.errors import GradebookError, GraderError
 from autograder.course.files import write_atomic
 from autograder.course.i18n import N_
+from autograder.course.kinds import Kind
 from autograder.course.late import apply_late, normalize
 from autograder.course.outdir import GRADES_CSV, LOCK, WORK
 from autograder.course.results import SubmissionResult, exercise_scores
@@ -299,11 +300,35 @@ def class_summary(cr: ClassResult, a: Assignment) -> str:
             lines.append(f"  {e.id:<26} mean {statistics.fmean(got):5.2f}  full marks "
                          f"{sum(full)}/{len(full)}")
     lines += [f"could not grade {r.student_id}: {r.error}" for r in cr.results if r.error]
+    lines += grader_fault_summary(cr.results)
     if a.late is not None:
         lines += late_summary(cr.results)
     lines += list(cr.notes)
     lines += [f"skipped: {s}" for s in cr.skipped]
     return "\n".join(lines)
+
+
+def grader_faults(results: tuple[SubmissionResult, ...]) -> dict[str, list[str]]:
+    """Tests that failed in the grader's own code (the hidden tests, the reference): test name ->
+    the students it happened to (they lost no points for it)."""
+    out: dict[str, list[str]] = {}
+    for r in results:
+        for t in r.tests:
+            if t.kind == Kind.GRADER:
+                out.setdefault(t.name, []).append(r.student_id)
+    return out
+
+
+def grader_fault_summary(results: tuple[SubmissionResult, ...]) -> list[str]:
+    """Lines for the TA: which tests are broken, for whom; the exit status of ``autograder grade`` is 3."""
+    faults = grader_faults(results)
+    if not faults:
+        return []
+    lines = [f"GRADER FAULT: {len(faults)} hidden test(s) failed in the grader's own code (no points were "
+             f"taken for them; fix the test and rerun: those students are regraded):"]
+    for name, who in sorted(faults.items()):
+        lines.append(f"  {name}: {len(who)} student(s), e.g. {', '.join(who[:3])}")
+    return lines
 
 
 def late_summary(results: tuple[SubmissionResult, ...]) -> list[str]:

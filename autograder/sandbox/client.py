@@ -13,10 +13,13 @@ import math
 import re
 import sys
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from autograder.course import errors
 from autograder.course.i18n import _
@@ -143,6 +146,28 @@ class DirectStudent(Student):
             sys.path.remove(folder)
         for f in self.modules.file_of.values():
             sys.modules.pop(Path(f).stem, None)
+
+
+class ReferenceStudent(Student):
+    """The trusted reference as the submission (in this process): what a correct submission answers.
+
+    Used to tell a hidden test's own fault from a student's: a test that raises even on these answers
+    is broken (``testkit.plugin``). Calls see private copies of their arguments, as workers do."""
+
+    def __init__(self, reference: Any):
+        self.reference = reference
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Call:
+        args, kwargs = deep_copy_args(args, kwargs)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with np.errstate(all="warn", under="ignore"):
+                value = getattr(self.reference, name)(*args, **kwargs)
+        seen = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}"[:200] for w in caught))[:20]
+        return Call(value, args, kwargs, seen, "")
+
+    def many(self, name: str, batch: Sequence[tuple]) -> list:
+        return [self.call(name, *args).value for args in batch]
 
 
 class WorkerStudent(Student):

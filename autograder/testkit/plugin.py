@@ -28,7 +28,7 @@ from autograder.course.errors import StudentCodeError
 from autograder.course.i18n import N_, _, docstring_title
 from autograder.course.kinds import Kind, Status, Visibility
 from autograder.course.results import SubmissionResult, TestResult, exercise_scores
-from autograder.sandbox.client import Student
+from autograder.sandbox.client import ReferenceStudent, Student
 from autograder.testkit.expect import GradingFailure
 
 STATE = pytest.StashKey["GradingPlugin"]()
@@ -88,6 +88,7 @@ class GradingPlugin:
         self.items: list[pytest.Item] = []
         self.outcomes: dict[str, TestResult] = {}
         self.collect_errors: list[str] = []
+        self.broken_tests: dict[str, bool] = {}  # nodeid -> raises even with the reference as the student
 
     # -- configuration and collection
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -169,11 +170,32 @@ class GradingPlugin:
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # noqa: BLE001 - pytest.fail/skip are BaseExceptions
-            self._record(item, "call", False, exc)
+            self._record(item, "call", False, exc, self._fails_on_the_reference(item, spec, exc))
             return
         finally:
             os.environ.pop("PYTEST_CURRENT_TEST", None)
         self._record(item, "call", True, None)
+
+    def _fails_on_the_reference(self, item: pytest.Function, spec: dict, exc: BaseException) -> bool:
+        """Whether an exception that is no verdict (not an assertion, not the student's error) comes from
+        the test's own code: the test, run again with the reference as the student, raises too.
+
+        Once per test and grading process (the answer depends only on the test and the reference)."""
+        if (isinstance(exc, (AssertionError, StudentCodeError, pytest.skip.Exception, pytest.fail.Exception))
+                or self.reference is None):
+            return False
+        if item.nodeid not in self.broken_tests:
+            values = dict(spec["params"], student=ReferenceStudent(self.reference), ref=self.reference,
+                          rng=np.random.default_rng(seed_for(item.nodeid)))
+            try:
+                item.obj(**{name: values[name] for name in spec["argnames"]})
+                broken = False
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as again:  # noqa: BLE001
+                broken = not isinstance(again, AssertionError)
+            self.broken_tests[item.nodeid] = broken
+        return self.broken_tests[item.nodeid]
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport:
@@ -193,7 +215,8 @@ class GradingPlugin:
                          exc.value if exc is not None else None)
         return report
 
-    def _record(self, item: pytest.Item, when: str, passed: bool, exc: BaseException | None) -> None:
+    def _record(self, item: pytest.Item, when: str, passed: bool, exc: BaseException | None,
+                test_fault: bool = False) -> None:
         prev = self.outcomes.get(item.nodeid)
         if prev is not None and not prev.passed:
             return  # keep the first failure (setup before teardown)
@@ -202,13 +225,14 @@ class GradingPlugin:
         vis = item.get_closest_marker("visibility")
         if passed:
             feedback, kind, mistake = "", Kind.NONE, ""
-        elif when != "call":
+        elif when != "call" or test_fault or in_test_code(exc):
             feedback, kind, mistake = _(GRADER_FAULT), Kind.GRADER, ""
         else:
             feedback, kind, mistake = explain(exc)
+        # A grader fault costs the student nothing: the test keeps its points, and is flagged.
         self.outcomes[item.nodeid] = TestResult(
             nodeid=item.nodeid, name=test_title(item, exercise), exercise=exercise,
-            score=points if passed else 0.0, max_score=points,
+            score=points if passed or kind == Kind.GRADER else 0.0, max_score=points,
             status=Status.PASSED if passed else Status.FAILED, feedback=feedback, kind=kind,
             mistake=mistake, visibility=vis.args[0] if vis else Visibility.VISIBLE,
         )
@@ -236,7 +260,16 @@ def test_title(item: pytest.Item, exercise: str) -> str:
     return f"{exercise}: {title}{suffix}"
 
 
-GRADER_FAULT = N_("This test could not be run (a fault in the grader, not in your code); your TA sees it.")
+GRADER_FAULT = N_("This test could not be run (a fault in the grader, not in your code): it costs you no "
+                  "points, and your TA sees it.")
+# Exceptions that say the test's code is wrong, whatever the student returned.
+_PROGRAMMING_ERRORS = (NameError, ImportError, SyntaxError, pytest.FixtureLookupError)
+
+
+def in_test_code(exc: BaseException | None) -> bool:
+    """``exc`` is a programming error (an undefined name, a failed import, a missing fixture) in the
+    tests' own code: never the student's doing (their errors arrive as StudentCodeError)."""
+    return isinstance(exc, _PROGRAMMING_ERRORS) and not isinstance(exc, StudentCodeError)
 
 
 def explain(exc: BaseException | None) -> tuple[str, Kind, str]:
