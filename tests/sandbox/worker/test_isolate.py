@@ -132,10 +132,21 @@ def run(launcher, submission):
         s.close()
 
 
+REQUIRED = os.environ.get("AUTOGRADER_REQUIRE_ISOLATION") == "1"  # set by .ci/run on the CI machine
+
+
+def absent(why: str) -> None:
+    """A layer this machine lacks: a skip on a laptop, a failure where AUTOGRADER_REQUIRE_ISOLATION=1
+    (CI), so a machine that silently lost a layer cannot pass."""
+    if REQUIRED:
+        pytest.fail(f"an isolation layer is missing and AUTOGRADER_REQUIRE_ISOLATION=1: {why}")
+    pytest.skip(why)
+
+
 def need(layers, *names):
     missing = [n for n in names if n not in layers]
     if missing:
-        pytest.skip(f"not active on this machine: {', '.join(missing)} (see autograder doctor)")
+        absent(f"not active on this machine: {', '.join(missing)} (see autograder doctor)")
 
 
 # ------------------------------------------------------------------ the full stack, in real workers
@@ -198,7 +209,7 @@ def test_rlimit_as_turns_a_huge_allocation_into_memory_error(run):
 
 def test_workers_of_two_launchers_run_as_different_uids(submission):
     if not identity.can_drop():
-        pytest.skip("not root: workers keep the grader's uid")
+        absent("not root: workers keep the grader's uid")
     a, b = ZygoteLauncher(), ZygoteLauncher()
     try:
         uids = []
@@ -279,7 +290,7 @@ def connect(port):
 def test_network_namespace_alone_cuts_loopback_off(listener):
     ok, why = namespaces.probe()
     if not ok:
-        pytest.skip(why)
+        absent(why)
     assert in_child(CONNECT + f"print(connect({listener}))") == "connected"
     got = in_child(CONNECT + f'''
 from autograder.sandbox.worker import namespaces
@@ -291,7 +302,7 @@ print(connect({listener}))''')
 def test_landlock_alone_denies_tcp_and_signals_out(listener):
     version, why = landlock.abi()
     if version < 4:
-        pytest.skip(why or f"Landlock ABI {version} has no TCP rules")
+        absent(why or f"Landlock ABI {version} has no TCP rules")
     got = in_child(CONNECT + f'''
 import os
 from autograder.sandbox.worker import landlock, syscalls
@@ -312,7 +323,7 @@ else:
 def test_seccomp_alone_allows_threads_but_not_processes():
     ok, why = seccomp.available()
     if not ok:
-        pytest.skip(why)
+        absent(why)
     got = in_child('''
 import os, socket, threading
 from autograder.sandbox.worker import seccomp
