@@ -71,6 +71,14 @@ def test_the_element_budget_is_relative_to_the_request():
         check("mul_forward", np.ones(budget), np.ones(budget), budget=budget)
 
 
+def test_without_contracts_only_the_element_budget_and_the_signature_apply():
+    standin.check_call(REF.mul_forward, None, (np.ones((1, 3)), np.ones((3, 1))), {}, budget=100)
+    with pytest.raises(standin.WrongCall):
+        standin.check_call(REF.mul_forward, None, (np.ones(100), np.ones(100)), {}, budget=100)
+    with pytest.raises(standin.WrongCall):
+        standin.check_call(REF.sigmoid, None, (1.0, 2.0), {}, budget=100)
+
+
 def test_an_assignment_whose_used_function_has_no_contract_is_refused(tmp_path):
     folder = tmp_path / "hw07"
     folder.mkdir()

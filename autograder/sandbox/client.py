@@ -207,7 +207,7 @@ class WorkerStudent(Student):
         if self.oracle_module is None or name not in self._allowed_oracles:
             raise errors.ProtocolError(_("it called {name}, which it may not use here").format(name=name))
         fn = getattr(self.oracle_module, name)
-        contract = (self.contracts or {}).get(name, {})
+        contract = None if self.contracts is None else self.contracts.get(name, {})
         try:
             standin.check_call(fn, contract, args, kwargs, self._standin_budget)
         except standin.WrongCall as exc:
