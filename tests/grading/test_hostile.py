@@ -88,10 +88,7 @@ def assemble(subs: Path, listener: Listener) -> None:
         for f in sorted((REPO / "tests" / "submissions" / case).glob("*.py")):
             dest.joinpath(f.name).write_bytes(f.read_bytes())
     for sid in COLLIDING:
-        dest = subs / sid
-        dest.mkdir()
-        for f in sorted(sol.iterdir()):
-            dest.joinpath(f.name).write_bytes(f.read_bytes())
+        write_files(subs / sid, SOL)
     for case in CASES:
         dest = subs / case
         dest.mkdir()
