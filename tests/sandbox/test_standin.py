@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from tiny_course import REPO
 
 from autograder.course.assignment import AssignmentError, load_assignment
 from autograder.sandbox import standin
 from autograder.testkit.session import load_reference
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 A = load_assignment(ROOT / "assignments" / "hw07")
 REF = load_reference(ROOT / "reference" / "hw07" / "hw07_reference.py")
 BIG = 10**6

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tiny_course import REPO
 
 from autograder.course import errors
 from autograder.course.assignment import load_assignment
@@ -72,5 +73,5 @@ def test_once_the_budget_is_spent_the_remaining_calls_are_timeouts_at_once(launc
 
 
 def test_hw07_has_a_budget_far_below_the_sum_of_its_call_deadlines():
-    a = load_assignment(Path(__file__).resolve().parents[1] / "assignments" / "hw07")
+    a = load_assignment(REPO / "assignments" / "hw07")
     assert a.call_timeout < a.time_budget <= 60.0
