@@ -45,7 +45,7 @@ from autograder.course.outdir import GRADES_CSV, LOCK, WORK
 from autograder.course.results import SubmissionResult, exercise_scores
 from autograder.grading.executor import AssignmentRef, GradeTask, LocalExecutor
 from autograder.grading.hashes import grading_hash
-from autograder.grading.scheduler import GaveUp, Scheduler
+from autograder.grading.scheduler import GaveUp, Scheduler, watchdog_seconds
 from autograder.grading.session import task_of
 from autograder.grading.store import is_current, load_result, parse_result, save_result
 from autograder.intake.discover import discover
@@ -207,7 +207,7 @@ def _schedule(todo: list[Submission], ref: AssignmentRef, a: Assignment, out: Pa
 
     work = out / WORK
     work.mkdir(parents=True, exist_ok=True)
-    executor = LocalExecutor(ref, jobs, log_dir=work.resolve())
+    executor = LocalExecutor(ref, jobs, log_dir=work.resolve(), task_timeout=watchdog_seconds(a.time_budget))
     bar = tqdm(total=len(todo), unit="sub", disable=not progress, desc=f"grading {a.name}")
     try:
         for event in Scheduler(executor, [task_of(s) for s in todo], accept).run():

@@ -25,6 +25,15 @@ from autograder.course.errors import GraderError
 from autograder.grading.executor import Executor, GradeTask, TaskOutcome
 
 ATTEMPTS = 2  # tries a task gets before it is recorded as a grader failure
+WATCHDOG_SLACK = 60.0  # seconds past twice a submission's time budget: worker starts, the tests' own work
+
+
+def watchdog_seconds(time_budget: float) -> float:
+    """How long a grading process may hold one submission before it counts as having stopped
+    answering (it is killed and the task is lost, then retried once): twice the submission's time
+    budget (assignment.toml ``time_budget``, which bounds all calls into it) plus a minute. So a batch
+    ends within about ceil(students / jobs) × that, even when a grading process hangs."""
+    return 2 * time_budget + WATCHDOG_SLACK
 R = TypeVar("R")
 
 

@@ -32,6 +32,7 @@ from autograder.course.late import apply_late
 from autograder.course.results import SubmissionResult
 from autograder.grading.executor import GradeTask
 from autograder.grading.hashes import grading_hash
+from autograder.grading.scheduler import watchdog_seconds
 from autograder.intake.unpack import materialize
 
 START_TIMEOUT = 300.0  # seconds for the session to import and collect the tests
@@ -59,7 +60,9 @@ class GradingSession:
         self.locales = (assignment.locale,) if public else (secrets.locale, assignment.locale)
         self.tests = assignment.public_tests if public else secrets.hidden_tests
         self.assignment_hash = "" if public else grading_hash(assignment, secrets, self.lang)
-        self.start_timeout, self.task_timeout = start_timeout, task_timeout
+        # A submission cannot take longer than its time budget allows (its calls are bounded by it).
+        self.start_timeout = start_timeout
+        self.task_timeout = min(task_timeout, watchdog_seconds(assignment.time_budget))
         self.prestart = prestart
         self.launcher = launcher
         self._own_launcher = launcher is None

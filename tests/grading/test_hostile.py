@@ -191,7 +191,7 @@ class PeakRSS:
             return "worker" if "zygote_main" in procs.get(ppid, (0, 0, ""))[2] else "zygote"
         if "worker_main" in cmd:
             return "worker"
-        if "multiprocessing" in cmd:
+        if "autograder.grading.process" in cmd or "multiprocessing" in cmd:
             return "grading process"
         return "other"
 
