@@ -11,7 +11,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,portal,author]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,portal,author,cluster]'
 	touch $(STAMP)
 
 # Generate a demo class of ~30 submissions, grade it, write reports under reports/hw07/.
