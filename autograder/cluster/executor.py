@@ -1,0 +1,215 @@
+"""``DaskExecutor``: the executor seam (autograder.grading.executor) over a Dask cluster.
+
+The owner (``autograder grade``'s process, or the portal's dispatcher) submits engine-neutral
+tasks and receives results.json texts; it stays the only writer, validates every outcome and applies
+the retry rule. Here:
+- the assignment bundle is one Dask task whose result every grading task depends on, so Dask
+  moves it to each worker once (and recomputes it if the worker holding it dies);
+- a grading task runs ``remote.grade_remote`` on a worker, with Dask's own retries off;
+- a worker that dies unexpectedly: the tasks it was processing are reported lost (``results_json``
+  None), so the owner retries each once elsewhere and then records a grader failure;
+- a lost scheduler connection is a ClusterError from ``completed``: nothing more can be graded;
+- every wait is bounded: connecting, waiting for a first worker, a cluster left without workers.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import time
+import uuid
+from pathlib import Path
+
+from autograder.cluster import ClusterError, require_dask
+from autograder.cluster.bundle import make_bundle
+from autograder.cluster.connect import connect
+from autograder.cluster.spec import ClusterSpec
+
+WINDOW_PER_THREAD = 2  # tasks in flight per worker thread: one grading, one on its way
+
+
+class DaskExecutor:
+    """Grade on the cluster ``spec`` names; ``ref`` is the assignment (AssignmentRef) of every task."""
+
+    def __init__(self, ref, spec: ClusterSpec, *, connect_seconds: float = 30.0,
+                 worker_seconds: float | None = None, window: int | None = None):
+        require_dask()
+        self.ref, self.spec, self.window = ref, spec, window
+        self.worker_seconds = worker_seconds or (600.0 if spec.kind == "slurm" else 60.0)
+        self.bundle = make_bundle(Path(ref.course_root), ref.name)
+        self._cluster, self.client = connect(spec, connect_seconds)
+        self._pending: dict[str, tuple[str, object]] = {}  # dask key -> (task key, Future)
+        self._finished: queue.SimpleQueue[str] = queue.SimpleQueue()  # dask keys whose future is done
+        self._lost: queue.SimpleQueue[tuple[str, str]] = queue.SimpleQueue()  # (dask key, worker)
+        self._threads, self._threads_at = 0, 0.0
+        self._no_workers_since: float | None = None
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self) -> None:
+        from autograder.cluster.remote import Cleanup, keep
+
+        try:
+            self.client.wait_for_workers(1, timeout=self.worker_seconds)
+        except TimeoutError:
+            raise ClusterError(f"no worker joined {self.spec.describe()} within {self.worker_seconds:g} s "
+                               f"(start one: autograder worker ADDRESS ...)") from None
+        self.client.register_plugin(Cleanup(), name="autograder-cleanup")
+        self.client.subscribe_topic("all", self._on_event)
+        self._bundle = self.client.submit(keep, self.bundle, pure=False,
+                                          key=f"autograder-bundle-{self.bundle.digest[:16]}-{uuid.uuid4().hex}")
+
+    # -- called by Dask's threads: only queue what happened --------------------------------------
+    def _on_done(self, fut) -> None:
+        self._finished.put(fut.key)
+
+    def _on_event(self, event) -> None:
+        msg = event[1] if isinstance(event, tuple) and len(event) == 2 else event
+        if isinstance(msg, dict) and msg.get("action") == "remove-worker" and not msg.get("expected"):
+            for key in msg.get("processing-tasks", ()) or ():
+                self._lost.put((str(key), str(msg.get("worker", "?"))))
+
+    # -- the Executor protocol ----------------------------------------------------------------
+    def submit(self, task) -> None:
+        from autograder.cluster.remote import grade_remote
+
+        self._check_connected()
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", task.student_id)[:40]
+        key = f"autograder-grade-{safe}-{uuid.uuid4().hex}"
+        fut = self.client.submit(grade_remote, self._bundle, self.ref.lang, self.ref.assignment_hash,
+                                 task, key=key, pure=False, retries=0)
+        self._pending[key] = (task.key, fut)
+        fut.add_done_callback(self._on_done)
+
+    def completed(self, timeout: float):
+        """Outcomes that arrived within ``timeout`` s (maybe none); ClusterError once the cluster is gone."""
+        from autograder.grading.executor import TaskOutcome
+
+        deadline = time.monotonic() + max(0.0, timeout)
+        out: list[TaskOutcome] = []
+        while True:
+            out += self._lost_outcomes(TaskOutcome)
+            try:
+                key = self._finished.get(timeout=min(0.2, max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                key = None
+            if key is not None:
+                o = self._outcome(key, TaskOutcome)
+                if o is not None:
+                    out.append(o)
+                while True:  # whatever else is done already
+                    try:
+                        o = self._outcome(self._finished.get_nowait(), TaskOutcome)
+                    except queue.Empty:
+                        break
+                    if o is not None:
+                        out.append(o)
+            if out or time.monotonic() >= deadline:
+                self._check_workers()
+                return out
+
+    def capacity(self) -> int:
+        if self.window:
+            return self.window
+        now = time.monotonic()
+        if now - self._threads_at > 1.0:
+            self._check_connected()
+            try:
+                self._threads = sum(self.client.nthreads().values())
+            except (OSError, TimeoutError):
+                self._check_connected()
+            self._threads_at = now
+        return max(1, WINDOW_PER_THREAD * self._threads)
+
+    def close(self) -> None:
+        client, cluster = getattr(self, "client", None), getattr(self, "_cluster", None)
+        if client is not None:
+            try:
+                if client.status == "running":
+                    client.unsubscribe_topic("all")
+                    client.cancel([f for _, f in self._pending.values()], force=True)
+            except Exception:  # noqa: BLE001 - closing: best effort, bounded below
+                pass
+            self._pending.clear()
+            try:
+                client.close(timeout=10)
+            except Exception:  # noqa: BLE001
+                pass
+        if cluster is not None:
+            try:
+                cluster.close(timeout=20)
+            except Exception:  # noqa: BLE001
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _outcome(self, key: str, TaskOutcome):
+        entry = self._pending.pop(key, None)
+        if entry is None:
+            return None  # reported lost already
+        task_key, fut = entry
+        if fut.status == "finished":
+            try:
+                results_json, failure = fut.result(timeout=60)
+            except Exception as exc:  # noqa: BLE001 - its data went with a worker: lost
+                return TaskOutcome(task_key, None, f"the cluster lost its result ({type(exc).__name__})")
+            if results_json is not None and not isinstance(results_json, str):
+                return TaskOutcome(task_key, None, "the cluster worker sent something other than text")
+            return TaskOutcome(task_key, results_json, str(failure or ""))
+        if fut.status == "cancelled":
+            self._pending[key] = entry
+            self._check_connected()
+            self._pending.pop(key, None)
+            return TaskOutcome(task_key, None, "cancelled by the Dask scheduler")
+        exc = fut.exception(timeout=10)
+        return TaskOutcome(task_key, None, f"the cluster worker failed: {type(exc).__name__}: "
+                                           f"{' '.join(str(exc).split())[:300]}")
+
+    def _lost_outcomes(self, TaskOutcome) -> list:
+        out = []
+        while True:
+            try:
+                key, worker = self._lost.get_nowait()
+            except queue.Empty:
+                return out
+            entry = self._pending.pop(key, None)
+            if entry is None:
+                continue
+            task_key, fut = entry
+            try:
+                fut.cancel()
+            except Exception:  # noqa: BLE001 - it is given up either way
+                pass
+            out.append(TaskOutcome(task_key, None, f"the cluster worker {worker} died while grading it"))
+
+    def _check_connected(self) -> None:
+        status = str(getattr(self.client.status, "value", self.client.status))
+        if status != "running":
+            n = len(self._pending)
+            raise ClusterError(f"lost the connection to {self.spec.describe()} (client {status}); "
+                               f"{n} submission(s) in flight were not graded; finished results are kept: "
+                               f"rerun against a running scheduler to grade the rest")
+
+    def _check_workers(self) -> None:
+        self._check_connected()
+        if not self._pending:
+            self._no_workers_since = None
+            return
+        self.capacity()
+        if self._threads:
+            self._no_workers_since = None
+            return
+        now = time.monotonic()
+        self._no_workers_since = self._no_workers_since or now
+        if now - self._no_workers_since > self.worker_seconds:
+            raise ClusterError(f"{self.spec.describe()} has had no worker for {self.worker_seconds:g} s; "
+                               f"{len(self._pending)} submission(s) in flight were not graded; finished "
+                               f"results are kept")
