@@ -68,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--fail-under", type=float, default=None, metavar="PCT",
                    help="exit 1 when the hidden tests kill less than PCT%% of the non-equivalent mutants")
 
+    from autograder.cluster.worker import add_parser as add_worker  # argparse only: no Dask import
+
+    add_worker(sub)
+
     from autograder.export.cli import add_export  # export gradescope|otter|grades (argparse only)
 
     add_export(sub)
@@ -90,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_portal(args)
         return {"check": _check, "grade": _grade, "build": _build, "release": _release,
                 "doctor": _doctor, "history": _history, "report": _report,
-                "mutants": _mutants}[args.command](args)
+                "mutants": _mutants, "worker": _worker}[args.command](args)
     except KeyboardInterrupt:
         print("interrupted; finished results are kept", file=sys.stderr)
         return 130
@@ -278,3 +282,9 @@ def _doctor(args) -> int:
 
     print(render(checks(), *live_layers()))
     return 0
+
+
+def _worker(args) -> int:
+    from autograder.cluster.worker import run
+
+    return run(args)
