@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-fast goldens mutants lint assignments release bench bench-quick clean browser translations postgres serve bench-portal
+.PHONY: install demo test test-fast goldens mutants lint assignments release bench bench-quick bench-cluster clean browser translations postgres serve bench-portal
 
 install: $(STAMP)
 
@@ -84,6 +84,11 @@ bench-quick: install
 # time until all graded, throughput against the batch `autograder grade` of the same class in the same run.
 bench-portal: install
 	$(BIN)/python bench/bench_portal.py
+
+# Grading throughput on a Dask cluster of 1 and 2 workers (real dask scheduler and autograder worker
+# processes, mutual TLS), the scheduler's CPU per task, and a model of where one scheduler tops out.
+bench-cluster: install
+	$(BIN)/python bench/bench_cluster.py
 
 # Stubs in assignments/ are generated from solutions/ (never edit them by hand).
 assignments: install

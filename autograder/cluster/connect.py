@@ -9,6 +9,7 @@ batch jobs each running ``autograder worker`` (doctor checks first) that dial ba
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
 
 from autograder.cluster import ClusterError, require_dask
@@ -76,6 +77,9 @@ def connect(spec: ClusterSpec, seconds: float = 30.0):
                                    silence_logs=logging.CRITICAL)
             return cluster, Client(cluster, timeout=seconds)
         if spec.kind == "slurm":
+            if shutil.which("sbatch") is None:
+                raise ClusterError("--cluster slurm: sbatch is not on PATH; run autograder grade on a "
+                                   "Slurm login node (or start a scheduler and workers: see the README)")
             cluster = slurm_cluster(spec)
             cluster.scale(jobs=spec.workers)
             return cluster, Client(cluster, timeout=seconds, security=security(spec.tls))

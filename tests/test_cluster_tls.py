@@ -1,0 +1,81 @@
+"""Mutual TLS: without a certificate signed by the cluster's CA, nothing connects to the scheduler.
+
+A real ``dask scheduler`` with a throwaway CA; a client and a worker with another CA's certificate,
+a TLS client without any certificate and a plain-TCP client are all turned away; the right
+certificate connects (the control).
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import time
+
+import pytest
+from cluster_helpers import Procs, make_ca, start_scheduler, start_worker, wait_for_workers
+
+from autograder.cluster import ClusterError
+from autograder.cluster.connect import connect
+from autograder.cluster.spec import parse
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("tls")
+    good, other = make_ca(tmp / "ca"), make_ca(tmp / "other", name="someone-elses-ca")
+    procs = Procs(tmp / "logs")
+    try:
+        _, address = start_scheduler(procs, tmp, good)
+        yield address, good, other, procs
+    finally:
+        procs.close()
+
+
+def test_the_right_certificate_connects(cluster):
+    address, good, _, _ = cluster
+    owned, client = connect(parse(address, good), seconds=20)
+    try:
+        assert owned is None and client.status == "running"
+    finally:
+        client.close()
+
+
+def test_a_client_with_another_cas_certificate_cannot_connect(cluster):
+    address, _, other, _ = cluster
+    t0 = time.monotonic()
+    with pytest.raises(ClusterError, match="cannot connect to the Dask scheduler"):
+        connect(parse(address, other), seconds=5)
+    assert time.monotonic() - t0 < 30
+
+
+def test_a_tls_client_without_a_certificate_is_refused(cluster):
+    address, _, _, _ = cluster
+    host, port = address.removeprefix("tls://").rsplit(":", 1)
+    ctx = ssl.create_default_context()
+    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE  # it does not even check the server
+    with socket.create_connection((host, int(port)), timeout=10) as raw:
+        with pytest.raises((ssl.SSLError, ConnectionError)):
+            with ctx.wrap_socket(raw) as s:
+                s.sendall(b"\x00" * 64)
+                if not s.recv(1024):  # TLS 1.3: the refusal arrives after the handshake
+                    raise ConnectionError("closed by the scheduler")
+
+
+def test_plain_tcp_to_the_scheduler_gets_nowhere(cluster):
+    address, _, _, _ = cluster
+    from distributed import Client
+
+    with pytest.raises((OSError, TimeoutError)):
+        Client(address.replace("tls://", "tcp://"), timeout=3)
+
+
+def test_a_worker_with_another_cas_certificate_never_joins(cluster):
+    address, good, other, procs = cluster
+    w = start_worker(procs, address, other, "intruder")
+    time.sleep(10)  # it ran the doctor's checks and has been dialling in since
+    with pytest.raises(TimeoutError):
+        wait_for_workers(address, good, 1, seconds=3)
+    assert w.poll() is None, procs.log("intruder")  # alive (checked, dialling), just not admitted
+    procs.kill(w)
