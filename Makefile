@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-fast goldens mutants lint assignments release bench bench-quick bench-cluster clean browser translations postgres serve bench-portal
+.PHONY: install demo test test-fast goldens mutants lint assignments release bench bench-quick bench-cluster clean browser openssl translations postgres serve bench-portal
 
 install: $(STAMP)
 
@@ -18,13 +18,13 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/python -m autograder.devtools.demo --course . --assignment hw07 --out reports/hw07
 
-test: install browser postgres
+test: install browser postgres openssl
 	$(BIN)/ruff check autograder tests bench
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 # The same without the slow end-to-end tests (@pytest.mark.slow).
-test-fast: install browser postgres
+test-fast: install browser postgres openssl
 	$(BIN)/ruff check autograder tests bench
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -m "not slow"
@@ -71,6 +71,14 @@ mutants: install
 PORT ?= 8000
 serve: install
 	$(BIN)/python -m autograder.devtools.serve_demo --course . --data .portal-demo --port $(PORT)
+
+# tests/test_cluster_tls.py runs the README's openssl recipe for the cluster's TLS certificates.
+openssl:
+	@command -v openssl >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null \
+	      || { echo "make openssl: apt-get install openssl failed" >&2; exit 1; }; \
+	  else echo "make openssl: the openssl command is missing (apt-get install openssl)" >&2; exit 1; fi; }
 
 # Speed and memory, measured against baselines taken in the same run (not part of `make test`).
 bench: install

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import socket
 import ssl
+import stat
+import subprocess
 import time
 
 import pytest
-from cluster_helpers import Procs, make_ca, start_scheduler, start_worker, wait_for_workers
+from cluster_helpers import REPO, Procs, make_ca, start_scheduler, start_worker, wait_for_workers
 
 from autograder.cluster import ClusterError
 from autograder.cluster.connect import connect
-from autograder.cluster.spec import parse
+from autograder.cluster.spec import TlsFiles, parse
 
 pytestmark = pytest.mark.slow
 
@@ -79,3 +81,30 @@ def test_a_worker_with_another_cas_certificate_never_joins(cluster):
         wait_for_workers(address, good, 1, seconds=3)
     assert w.poll() is None, procs.log("intruder")  # alive (checked, dialling), just not admitted
     procs.kill(w)
+
+
+def readme_certificate_commands() -> str:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    after = text.split("**Making the TLS certificates**", 1)[1]
+    return after.split("```sh\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readmes_openssl_commands_make_certificates_that_work(tmp_path):
+    """The README's recipe, run as written (in a temporary folder): its scheduler admits its TA."""
+    script = readme_certificate_commands()
+    assert script.startswith("TLS=~/autograder-tls\n")
+    script = script.replace("TLS=~/autograder-tls", f"TLS={tmp_path / 'tls'}", 1)
+    subprocess.run(["bash", "-euc", script], check=True, timeout=60, capture_output=True)
+    d = tmp_path / "tls"
+    assert not list(d.glob("*.csr"))
+    assert all(stat.S_IMODE((d / f"{w}.key").stat().st_mode) == 0o600 for w in ("ca", "scheduler", "ta"))
+    procs = Procs(tmp_path / "logs")
+    try:
+        _, address = start_scheduler(procs, tmp_path, TlsFiles(str(d / "ca.pem"), str(d / "scheduler.pem"),
+                                                                 str(d / "scheduler.key")))
+        _, client = connect(parse(address, TlsFiles(str(d / "ca.pem"), str(d / "ta.pem"), str(d / "ta.key"))),
+                            seconds=20)
+        assert client.status == "running"
+        client.close()
+    finally:
+        procs.close()
