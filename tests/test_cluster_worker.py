@@ -78,7 +78,8 @@ def test_its_options_are_checked(tls, tmp_path, monkeypatch):
     # a key where student code may read (the Python installation, the engine) is refused
     monkeypatch.setattr(landlock, "python_paths", lambda: (tmp_path.parent,))
     with pytest.raises(ClusterError, match="student code may read"):
-        cw.options(args("tls://10.0.0.7:8786", "--tls-ca", tls.ca, "--tls-cert", tls.cert, "--tls-key", tls.key))
+        cw.options(args("tls://10.0.0.7:8786", "--tls-ca", tls.ca, "--tls-cert", tls.cert,
+                        "--tls-key", tls.key))
 
 
 def test_the_slurm_job_script_runs_autograder_worker_over_tls(tls, monkeypatch):
@@ -92,7 +93,8 @@ def test_the_slurm_job_script_runs_autograder_worker_over_tls(tls, monkeypatch):
     finally:
         cluster.close()
     assert address.startswith("tls://")
-    for line in ("#SBATCH -p grading", "#SBATCH -A nn101", "#SBATCH -t 00:30:00", "#SBATCH --cpus-per-task=1"):
+    for line in ("#SBATCH -p grading", "#SBATCH -A nn101", "#SBATCH -t 00:30:00",
+                 "#SBATCH --cpus-per-task=1"):
         assert line in script
     (command,) = [ln for ln in script.splitlines() if "-m autograder worker" in ln]
     argv = shlex.split(command)

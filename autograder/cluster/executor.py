@@ -18,6 +18,7 @@ import queue
 import re
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.cluster import ClusterError, require_dask
@@ -213,3 +214,25 @@ class DaskExecutor:
             raise ClusterError(f"{self.spec.describe()} has had no worker for {self.worker_seconds:g} s; "
                                f"{len(self._pending)} submission(s) in flight were not graded; finished "
                                f"results are kept")
+
+
+@dataclass(frozen=True)
+class DaskExecutorFactory:
+    """What ``grade_class`` and the dispatcher are given: makes a DaskExecutor for an assignment."""
+
+    spec: ClusterSpec
+    connect_seconds: float = 30.0
+    worker_seconds: float | None = None
+
+    @property
+    def options(self) -> dict:
+        """For the gradebook's record of the run."""
+        return {"executor": "dask", "cluster": self.spec.source or self.spec.address}
+
+    def __call__(self, ref, jobs: int = 1) -> DaskExecutor:
+        return DaskExecutor(ref, self.spec, connect_seconds=self.connect_seconds,
+                            worker_seconds=self.worker_seconds)
+
+
+def dask_executor(spec: ClusterSpec, **kwargs) -> DaskExecutorFactory:
+    return DaskExecutorFactory(spec, **kwargs)
