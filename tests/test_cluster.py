@@ -122,6 +122,15 @@ def ca(tmp_path_factory):
     return make_ca(tmp_path_factory.mktemp("ca"))
 
 
+@pytest.fixture(scope="module")
+def mutants(tmp_path_factory):
+    """A class of 40 quick submissions and its results with --jobs 1 (the reference for both kill tests)."""
+    tmp = tmp_path_factory.mktemp("mutants")
+    mutant_class(tmp / "subs", 40)
+    grade(tmp / "subs", tmp / "local", "--jobs", "1")
+    return tmp / "subs", comparable(tmp / "local")
+
+
 @pytest.fixture
 def procs(tmp_path):
     p = Procs(tmp_path / "logs")
@@ -167,42 +176,38 @@ def test_a_hostile_class_grades_on_the_cluster_exactly_as_with_jobs_1(tmp_path, 
     assert "graded now" in r.stdout
 
 
-def test_a_worker_killed_mid_run_costs_nothing(tmp_path, ca, procs):
+def test_a_worker_killed_mid_run_costs_nothing(tmp_path, ca, procs, mutants):
     sched, address, (w0, w1) = start_cluster(procs, tmp_path, ca)
-    subs = tmp_path / "subs"
-    mutant_class(subs, 60)
-    grade(subs, tmp_path / "local", "--jobs", "1")
+    subs, local = mutants
     out = tmp_path / "cluster"
     run = subprocess.Popen(grade_argv(subs, out, "--cluster", address, *tls_args(ca)), stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
     try:
-        done = wait_for_results(out, 8, run)
-        assert done < 50, "the run finished before the worker could be killed"
+        done = wait_for_results(out, 5, run)
+        assert done < 35, "the run finished before the worker could be killed"
         procs.kill(w1)  # the machine dies: nanny, worker process, grading process, zygote
         stdout, stderr = run.communicate(timeout=GRADE_SECONDS)
     finally:
         if run.poll() is None:
             run.kill()
     assert run.returncode == 0, stderr
-    assert comparable(out) == comparable(tmp_path / "local")
+    assert comparable(out) == local
     counts = recorded(out)
-    assert len(counts) == 60 and set(counts.values()) == {1}
-    assert "60 submissions (60 graded now)" in stdout
+    assert len(counts) == 40 and set(counts.values()) == {1}
+    assert "40 submissions (40 graded now)" in stdout
     (alive,) = worker_stats(address, ca).values()
     assert alive["graded"] > 0
 
 
-def test_a_scheduler_killed_mid_run_stops_the_run_and_a_rerun_finishes_it(tmp_path, ca, procs):
+def test_a_scheduler_killed_mid_run_stops_the_run_and_a_rerun_finishes_it(tmp_path, ca, procs, mutants):
     sched, address, workers = start_cluster(procs, tmp_path, ca, tag="-a")
-    subs = tmp_path / "subs"
-    mutant_class(subs, 60)
-    grade(subs, tmp_path / "local", "--jobs", "1")
+    subs, local = mutants
     out = tmp_path / "cluster"
     run = subprocess.Popen(grade_argv(subs, out, "--cluster", address, *tls_args(ca)), stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
     try:
-        done = wait_for_results(out, 8, run)
-        assert done < 50, "the run finished before the scheduler could be killed"
+        done = wait_for_results(out, 5, run)
+        assert done < 35, "the run finished before the scheduler could be killed"
         procs.kill(sched)
         t0 = time.monotonic()
         stdout, stderr = run.communicate(timeout=120)
@@ -212,16 +217,17 @@ def test_a_scheduler_killed_mid_run_stops_the_run_and_a_rerun_finishes_it(tmp_pa
             run.kill()
     assert run.returncode == 2, (stdout, stderr)
     assert "lost the connection to the Dask scheduler" in stderr and "finished results are kept" in stderr
+    print(f"grade stopped {stopped_in:.1f} s after the scheduler was killed")
     assert stopped_in < 60
     assert not (out / "grades.csv").exists()
     kept = len(list(out.glob("*/results.json")))
-    assert 8 <= kept < 60
+    assert 5 <= kept < 40
     for w in workers:
         procs.kill(w)
 
     _, address2, _ = start_cluster(procs, tmp_path, ca, workers=1, tag="-b")
     r = grade(subs, out, "--cluster", address2, *tls_args(ca))
-    m = re.search(r"60 submissions \((\d+) graded now\)", r.stdout)
-    assert m and int(m.group(1)) == 60 - kept, r.stdout
-    assert comparable(out) == comparable(tmp_path / "local")
+    m = re.search(r"40 submissions \((\d+) graded now\)", r.stdout)
+    assert m and int(m.group(1)) == 40 - kept, r.stdout
+    assert comparable(out) == local
     assert set(recorded(out).values()) == {1}

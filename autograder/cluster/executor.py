@@ -25,6 +25,7 @@ from autograder.cluster import ClusterError, require_dask
 from autograder.cluster.bundle import make_bundle
 from autograder.cluster.connect import connect
 from autograder.cluster.spec import ClusterSpec
+from autograder.grading.executor import AssignmentRef, GradeTask, TaskOutcome
 
 WINDOW_PER_THREAD = 2  # tasks in flight per worker thread: one grading, one on its way
 
@@ -32,7 +33,7 @@ WINDOW_PER_THREAD = 2  # tasks in flight per worker thread: one grading, one on 
 class DaskExecutor:
     """Grade on the cluster ``spec`` names; ``ref`` is the assignment (AssignmentRef) of every task."""
 
-    def __init__(self, ref, spec: ClusterSpec, *, connect_seconds: float = 30.0,
+    def __init__(self, ref: AssignmentRef, spec: ClusterSpec, *, connect_seconds: float = 30.0,
                  worker_seconds: float | None = None, window: int | None = None):
         require_dask()
         self.ref, self.spec, self.window = ref, spec, window
@@ -74,7 +75,7 @@ class DaskExecutor:
                 self._lost.put((str(key), str(msg.get("worker", "?"))))
 
     # -- the Executor protocol ----------------------------------------------------------------
-    def submit(self, task) -> None:
+    def submit(self, task: GradeTask) -> None:
         from autograder.cluster.remote import grade_remote
 
         self._check_connected()
@@ -85,25 +86,23 @@ class DaskExecutor:
         self._pending[key] = (task.key, fut)
         fut.add_done_callback(self._on_done)
 
-    def completed(self, timeout: float):
+    def completed(self, timeout: float) -> list[TaskOutcome]:
         """Outcomes that arrived within ``timeout`` s (maybe none); ClusterError once the cluster is gone."""
-        from autograder.grading.executor import TaskOutcome
-
         deadline = time.monotonic() + max(0.0, timeout)
         out: list[TaskOutcome] = []
         while True:
-            out += self._lost_outcomes(TaskOutcome)
+            out += self._lost_outcomes()
             try:
                 key = self._finished.get(timeout=min(0.2, max(0.0, deadline - time.monotonic())))
             except queue.Empty:
                 key = None
             if key is not None:
-                o = self._outcome(key, TaskOutcome)
+                o = self._outcome(key)
                 if o is not None:
                     out.append(o)
                 while True:  # whatever else is done already
                     try:
-                        o = self._outcome(self._finished.get_nowait(), TaskOutcome)
+                        o = self._outcome(self._finished.get_nowait())
                     except queue.Empty:
                         break
                     if o is not None:
@@ -152,16 +151,19 @@ class DaskExecutor:
         self.close()
 
     # -- helpers ------------------------------------------------------------------------------
-    def _outcome(self, key: str, TaskOutcome):
+    def _outcome(self, key: str) -> TaskOutcome | None:
         entry = self._pending.pop(key, None)
         if entry is None:
             return None  # reported lost already
         task_key, fut = entry
         if fut.status == "finished":
             try:
-                results_json, failure = fut.result(timeout=60)
+                results_json, failure, fatal = fut.result(timeout=60)
             except Exception as exc:  # noqa: BLE001 - its data went with a worker: lost
                 return TaskOutcome(task_key, None, f"the cluster lost its result ({type(exc).__name__})")
+            if fatal:
+                raise ClusterError(f"the grader cannot run on the cluster: {failure}; finished results "
+                                   f"are kept")
             if results_json is not None and not isinstance(results_json, str):
                 return TaskOutcome(task_key, None, "the cluster worker sent something other than text")
             return TaskOutcome(task_key, results_json, str(failure or ""))
@@ -174,7 +176,7 @@ class DaskExecutor:
         return TaskOutcome(task_key, None, f"the cluster worker failed: {type(exc).__name__}: "
                                            f"{' '.join(str(exc).split())[:300]}")
 
-    def _lost_outcomes(self, TaskOutcome) -> list:
+    def _lost_outcomes(self) -> list[TaskOutcome]:
         out = []
         while True:
             try:
@@ -229,7 +231,7 @@ class DaskExecutorFactory:
         """For the gradebook's record of the run."""
         return {"executor": "dask", "cluster": self.spec.source or self.spec.address}
 
-    def __call__(self, ref, jobs: int = 1) -> DaskExecutor:
+    def __call__(self, ref: AssignmentRef, jobs: int = 1) -> DaskExecutor:
         return DaskExecutor(ref, self.spec, connect_seconds=self.connect_seconds,
                             worker_seconds=self.worker_seconds)
 

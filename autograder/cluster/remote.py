@@ -24,8 +24,11 @@ from pathlib import Path
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
+from autograder import __version__
 from autograder.cluster import ClusterError
 from autograder.cluster.bundle import Bundle
+from autograder.grading.executor import AssignmentRef, GradeTask, LocalExecutor, TaskOutcome
+from autograder.testkit.session import GraderError
 
 MAX_WARM = 2  # bundles kept warm per worker process (a regrade after a test fix brings a second one)
 TASK_SECONDS = 1800.0  # one submission's bound on a worker; the grading process bounds each call
@@ -47,12 +50,12 @@ class _Warm:
     """One warm local executor over an unpacked bundle, shared by the threads of a worker process."""
 
     root: Path
-    executor: object  # autograder.grading.executor.LocalExecutor
+    executor: LocalExecutor
     lock: threading.Condition = field(default_factory=threading.Condition)
     done: dict = field(default_factory=dict)  # key -> TaskOutcome, for the thread waiting on it
     polling: bool = False
 
-    def grade(self, task, seconds: float):
+    def grade(self, task: GradeTask, seconds: float) -> TaskOutcome:
         """The outcome of ``task`` (a GradeTask), waiting at most ``seconds``."""
         key = f"{task.key}#{uuid.uuid4().hex}"  # unique among this worker's threads
         with self.lock:
@@ -115,15 +118,17 @@ def _check_private(root: Path) -> None:
                                f"student code may read; start the worker with --local-directory elsewhere")
 
 
+def _key(bundle: Bundle, lang: str, assignment_hash: str) -> str:
+    return f"{bundle.digest}:{lang}:{assignment_hash}"
+
+
 def warm(bundle: Bundle, lang: str, assignment_hash: str) -> _Warm:
     """The warm executor of ``bundle`` in this process, started (and the bundle checked) on first use."""
-    key = f"{bundle.digest}:{lang}:{assignment_hash}"
+    key = _key(bundle, lang, assignment_hash)
     with _WARM_LOCK:
         if key in _WARM:
             _WARM.move_to_end(key)
             return _WARM[key]
-        from autograder.grading.executor import AssignmentRef, LocalExecutor
-
         scrub_environ(os.environ)  # the grading process inherits this process's environment
         root = _scratch_parent() / f"autograder-{bundle.digest[:16]}-{uuid.uuid4().hex[:8]}"
         _check_private(root)
@@ -159,11 +164,35 @@ class Cleanup(WorkerPlugin):
 _COUNTS = {"graded": 0, "lost": 0}
 
 
-def grade_remote(bundle: Bundle, lang: str, assignment_hash: str, task) -> tuple[str | None, str]:
-    """Runs on a Dask worker: (results.json text, "") or (None, why the grading process lost it)."""
-    outcome = warm(bundle, lang, assignment_hash).grade(task, TASK_SECONDS)
+def grade_remote(bundle: Bundle, lang: str, assignment_hash: str,
+                 task: GradeTask) -> tuple[str | None, str, bool]:
+    """Runs on a Dask worker: (results.json text, "", False), (None, why it was lost, False), or
+    (None, why, True) when the grader cannot run here at all (the owner stops the run)."""
+    try:
+        outcome = warm(bundle, lang, assignment_hash).grade(task, TASK_SECONDS)
+    except GraderError as exc:  # the bundle, this worker's folder, or the session cannot be used
+        drop(bundle, lang, assignment_hash)
+        _COUNTS["lost"] += 1
+        return None, f"{exc} (on {_where()}, autograder {__version__})", True
     _COUNTS["graded" if outcome.results_json is not None else "lost"] += 1
-    return outcome.results_json, outcome.failure
+    return outcome.results_json, outcome.failure, False
+
+
+def _where() -> str:
+    try:
+        from distributed import get_worker
+
+        return f"cluster worker {get_worker().address}"
+    except (ImportError, ValueError):
+        return "a cluster worker"
+
+
+def drop(bundle: Bundle, lang: str, assignment_hash: str) -> None:
+    """Forget (and stop) the warm executor of this bundle: the next task starts a fresh one."""
+    with _WARM_LOCK:
+        w = _WARM.pop(_key(bundle, lang, assignment_hash), None)
+    if w is not None:
+        w.close()
 
 
 def stats() -> dict:

@@ -43,7 +43,7 @@ from autograder.course.kinds import Kind
 from autograder.course.late import apply_late, normalize
 from autograder.course.outdir import GRADES_CSV, LOCK, WORK
 from autograder.course.results import SubmissionResult, exercise_scores
-from autograder.grading.executor import AssignmentRef, GradeTask, LocalExecutor
+from autograder.grading.executor import AssignmentRef, ExecutorFactory, GradeTask, LocalExecutor
 from autograder.grading.hashes import grading_hash
 from autograder.grading.scheduler import GaveUp, Scheduler, watchdog_seconds
 from autograder.grading.session import task_of
@@ -108,21 +108,26 @@ def _lock(f, out: Path) -> None:
 
 def grade_class(submissions: Path, course_root: Path, name: str, out: Path, jobs: int = 1,
                 progress: bool = True, db: str | None = None,
-                submitted_at: Mapping[str, str] | None = None, lang: str | None = None) -> ClassResult:
+                submitted_at: Mapping[str, str] | None = None, lang: str | None = None,
+                executor: ExecutorFactory | None = None) -> ClassResult:
     """Grade every submission under ``submissions`` into ``out``; returns all results.
 
     ``lang``: the language of the feedback, notes and report ("en" or "ru"; default: the
     assignment's ``lang``); it is part of the assignment hash, so another language regrades.
+    ``executor``: where grading runs, ``executor(ref, jobs)`` (default: ``LocalExecutor``, ``jobs``
+    grading processes here; ``autograder.cluster`` makes a Dask one). Everything else — the output
+    folder, resume, the gradebook, the retry rule — is this process's, whatever the executor.
     """
     a, secrets = find_assignment(course_root, name)
     lang = i18n.check_lang(lang or a.lang)
     with i18n.language(lang, (secrets.locale, a.locale)):
-        return _grade_class(submissions, course_root, name, out, jobs, progress, db, submitted_at, lang)
+        return _grade_class(submissions, course_root, name, out, jobs, progress, db, submitted_at, lang,
+                            executor)
 
 
 def _grade_class(submissions: Path, course_root: Path, name: str, out: Path, jobs: int,
                  progress: bool, db: str | None, submitted_at: Mapping[str, str] | None,
-                 lang: str) -> ClassResult:
+                 lang: str, executor: ExecutorFactory | None = None) -> ClassResult:
     """``grade_class`` with ``lang`` active.
 
     ``db``: the gradebook (SQLAlchemy URL, SQLite file or folder; default ``out/.gradebook.sqlite``).
@@ -153,13 +158,14 @@ def _grade_class(submissions: Path, course_root: Path, name: str, out: Path, job
         shutil.rmtree(work, ignore_errors=True)
         gb, run = _open_gradebook(db, out, a, ahash, {
             "jobs": jobs, "submissions": str(Path(submissions).resolve()),
-            "submission_times_from_ta": len(submitted_at or {}), "late": _policy_doc(a), "lang": lang})
+            "submission_times_from_ta": len(submitted_at or {}), "late": _policy_doc(a), "lang": lang,
+            **getattr(executor, "options", {})})
         try:
             if todo:
                 # A submission with an error is graded as an empty one: every test is listed with its
                 # points, the error heads the feedback.
                 ref = AssignmentRef(str(Path(course_root).resolve()), a.name, lang, ahash)
-                for r in _schedule(todo, ref, a, out, max(1, min(jobs, len(todo))), progress):
+                for r in _schedule(todo, ref, a, out, max(1, min(jobs, len(todo))), progress, executor):
                     save_result(out, r, a.title)
                     gb.record(run, r)
             results = []
@@ -190,7 +196,7 @@ def _grade_class(submissions: Path, course_root: Path, name: str, out: Path, job
 
 
 def _schedule(todo: list[Submission], ref: AssignmentRef, a: Assignment, out: Path, jobs: int,
-              progress: bool):
+              progress: bool, make_executor: ExecutorFactory | None = None):
     """Each submission's result as it arrives from ``jobs`` grading processes (a grader failure
     after a second lost attempt); logs in ``OUT/.work/grading-<n>.log``."""
     from tqdm import tqdm
@@ -207,7 +213,8 @@ def _schedule(todo: list[Submission], ref: AssignmentRef, a: Assignment, out: Pa
 
     work = out / WORK
     work.mkdir(parents=True, exist_ok=True)
-    executor = LocalExecutor(ref, jobs, log_dir=work.resolve(), task_timeout=watchdog_seconds(a.time_budget))
+    executor = (LocalExecutor(ref, jobs, log_dir=work.resolve(), task_timeout=watchdog_seconds(a.time_budget))
+                if make_executor is None else make_executor(ref, jobs))
     bar = tqdm(total=len(todo), unit="sub", disable=not progress, desc=f"grading {a.name}")
     try:
         for event in Scheduler(executor, [task_of(s) for s in todo], accept).run():

@@ -20,6 +20,7 @@ import selectors
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -63,6 +64,11 @@ class Executor(Protocol):
     def completed(self, timeout: float) -> list[TaskOutcome]: ...  # waits at most ``timeout`` s
     def capacity(self) -> int: ...  # how many tasks it wants in flight at once
     def close(self) -> None: ...
+
+
+# Makes the executor of a run: ``factory(ref, jobs)`` (``LocalExecutor`` is one; so is
+# ``autograder.cluster.executor.DaskExecutorFactory``, which also has ``options`` for the gradebook).
+ExecutorFactory = Callable[[AssignmentRef, int], Executor]
 
 
 def task_doc(task: GradeTask) -> dict[str, Any]:
