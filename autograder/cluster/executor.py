@@ -231,7 +231,9 @@ class DaskExecutorFactory:
         """For the gradebook's record of the run."""
         return {"executor": "dask", "cluster": self.spec.source or self.spec.address}
 
-    def __call__(self, ref: AssignmentRef, jobs: int = 1) -> DaskExecutor:
+    def __call__(self, ref: AssignmentRef, jobs: int = 1, log_dir=None) -> DaskExecutor:
+        """``(ref, jobs)`` as ``grade_class`` calls it, ``(ref, jobs, log_dir)`` as the dispatcher does;
+        ``jobs`` and ``log_dir`` are the local executor's (the workers keep their own logs)."""
         return DaskExecutor(ref, self.spec, connect_seconds=self.connect_seconds,
                             worker_seconds=self.worker_seconds)
 

@@ -40,6 +40,12 @@ def add_portal(sub) -> None:
     d.add_argument("--lease", type=float, default=60.0, metavar="SECONDS",
                    help="a claimed job is this dispatcher's for this long without a heartbeat (default 60; "
                    "a killed dispatcher's jobs come back after it)")
+    d.add_argument("--cluster", default=None, metavar="WHERE",
+                   help="grade on a Dask cluster instead of --jobs (as autograder grade --cluster): "
+                   "local[:N], tls://HOST:PORT, tcp://127.0.0.1:PORT, FILE.json or slurm[:N]")
+    d.add_argument("--tls-ca", default=None, help="--cluster: the cluster's CA certificate (PEM)")
+    d.add_argument("--tls-cert", default=None, help="--cluster: this dispatcher's certificate")
+    d.add_argument("--tls-key", default=None, help="--cluster: its private key")
 
     u = sub.add_parser("users", help="the service's users and their API tokens")
     us = u.add_subparsers(dest="users_command", required=True)
@@ -176,14 +182,37 @@ def _dispatch(args) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if not 1 <= args.lease <= 3600:
         raise _Fail(f"--lease must be between 1 and 3600 seconds (got {args.lease:g})")
-    s = _settings(args, jobs=_jobs(args), lease_seconds=args.lease, heartbeat_seconds=args.lease / 6)
+    make = _cluster_executor(args)  # None: local grading processes; a cluster's executor sets the window
+    s = _settings(args, jobs=1 if make else _jobs(args), lease_seconds=args.lease,
+                  heartbeat_seconds=args.lease / 6)
     _check_course(s.course)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_a: stop.set())
-    n = Dispatcher(s).run(stop, until_idle=args.until_idle)
+    n = (Dispatcher(s, make_executor=make) if make else Dispatcher(s)).run(stop, until_idle=args.until_idle)
     print(f"autograder dispatch: {n} result(s) recorded", file=sys.stderr)
     return 0
+
+
+def _cluster_executor(args):
+    """``dispatch --cluster``: the Dask executor factory, or None (local grading processes)."""
+    if args.cluster is None and not (args.tls_ca or args.tls_cert or args.tls_key):
+        return None
+    from autograder.cluster import ClusterError, require_dask
+    from autograder.cluster.spec import parse, tls_files
+
+    try:
+        if args.cluster is None:
+            raise ClusterError("--tls-ca/--tls-cert/--tls-key are for --cluster")
+        if args.jobs is not None:
+            raise ClusterError("--jobs and --cluster are two ways to run: give one")
+        spec = parse(args.cluster, tls_files(args.tls_ca, args.tls_cert, args.tls_key))
+        require_dask()
+    except ClusterError as exc:
+        raise _Fail(str(exc)) from None
+    from autograder.cluster.executor import dask_executor
+
+    return dask_executor(spec)
 
 
 def _users(args) -> int:

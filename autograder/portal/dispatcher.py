@@ -208,12 +208,17 @@ class Dispatcher:
                 claims = [c for c, _x in self.inflight.values()]
                 heartbeat(db, self.owner, claims, self.settings.lease_seconds)
 
+    def window(self) -> int:
+        """Jobs claimed at once: what the executors want in flight (a Dask cluster's is its worker
+        threads, twice over), at least ``settings.jobs``; the rest of the backlog stays in the database."""
+        return max(1, self.settings.jobs, *(x.executor.capacity() for x in self.assignments.values()))
+
     def _fill(self) -> int:
         claimed = 0
         t = time.monotonic()
         for name in [n for n, (until, _why) in self.broken.items() if until <= t]:
             del self.broken[name]
-        while len(self.inflight) < max(1, self.settings.jobs):
+        while len(self.inflight) < self.window():
             with self.sessions() as db:
                 c = claim_one(db, self.owner, self.settings.lease_seconds, skip=self.broken)
             if c is None:
