@@ -141,9 +141,28 @@ def start_scheduler(procs: Procs, folder: Path, tls: TlsFiles, name: str = "sche
 
 
 def start_worker(procs: Procs, address: str, tls: TlsFiles, name: str, nworkers: int = 1,
-                 extra: tuple[str, ...] = ()) -> subprocess.Popen:
+                 extra: tuple[str, ...] = (), env: dict | None = None) -> subprocess.Popen:
     return procs.start([str(BIN / "autograder"), "worker", address, "--nworkers", str(nworkers),
-                        *tls_args(tls), *extra], name)
+                        *tls_args(tls), *extra], name, env=env)
+
+
+def dask_environment(tls: TlsFiles, address: str) -> dict[str, str]:
+    """This environment plus Dask's own variables naming the cluster's secrets (as a site may set them)."""
+    return {**os.environ, "DASK_DISTRIBUTED__COMM__TLS__CA_FILE": tls.ca,
+            "DASK_DISTRIBUTED__COMM__TLS__WORKER__CERT": tls.cert,
+            "DASK_DISTRIBUTED__COMM__TLS__WORKER__KEY": tls.key, "DASK_SCHEDULER_ADDRESS": address,
+            "AUTOGRADER_CLUSTER_TOKEN": "secret-in-the-environment"}
+
+
+def environments(address: str, tls: TlsFiles) -> dict[str, list[str]]:
+    """Per worker process, the Dask- or credential-like variables left in its environment."""
+    from distributed import Client
+
+    from autograder.cluster.connect import security
+    from autograder.cluster.remote import secret_variables
+
+    with Client(address, security=security(tls), timeout=30) as c:
+        return c.run(secret_variables)
 
 
 def wait_for_workers(address: str, tls: TlsFiles, n: int, seconds: float = 120.0) -> list[str]:

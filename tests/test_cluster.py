@@ -24,6 +24,8 @@ from cluster_helpers import (
     BIN,
     REPO,
     Procs,
+    dask_environment,
+    environments,
     make_ca,
     start_scheduler,
     start_worker,
@@ -138,15 +140,18 @@ def procs(tmp_path):
     p.close()
 
 
-def start_cluster(procs: Procs, tmp: Path, ca, workers: int = 2, tag: str = ""):
+def start_cluster(procs: Procs, tmp: Path, ca, workers: int = 2, tag: str = "", env: bool = False):
+    """A scheduler and ``workers`` autograder workers (``env``: with Dask's variables set, too)."""
     sched, address = start_scheduler(procs, tmp, ca, name=f"scheduler{tag}")
-    ws = [start_worker(procs, address, ca, f"worker{tag}-{i}") for i in range(workers)]
+    environ = dask_environment(ca, address) if env else None
+    ws = [start_worker(procs, address, ca, f"worker{tag}-{i}", env=environ) for i in range(workers)]
     wait_for_workers(address, ca, workers)
     return sched, address, ws
 
 
 def test_a_hostile_class_grades_on_the_cluster_exactly_as_with_jobs_1(tmp_path, ca, procs):
-    sched, address, _ = start_cluster(procs, tmp_path, ca)
+    sched, address, _ = start_cluster(procs, tmp_path, ca, env=True)
+    assert all(environments(address, ca).values())  # the workers start with Dask's secrets in their env
     port = int(address.rsplit(":", 1)[1])
     listener = Listener()
     try:
@@ -169,6 +174,7 @@ def test_a_hostile_class_grades_on_the_cluster_exactly_as_with_jobs_1(tmp_path, 
         assert not cluster[case]["extra_data"]["error"], case
     got, want = exercises["cluster_reach"]["sigmoid"]
     assert got < want, "cluster_reach found the cluster's secrets (its sigmoid was right)"
+    assert not any(environments(address, ca).values())  # scrubbed before the grading processes started
     stats = worker_stats(address, ca)
     assert len(stats) == 2 and all(s["graded"] > 0 for s in stats.values()), stats
     assert sum(s["graded"] for s in stats.values()) == len(cluster) - 1

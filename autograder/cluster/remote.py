@@ -45,6 +45,11 @@ def scrub_environ(env: dict[str, str] | os._Environ) -> list[str]:
     return gone
 
 
+def secret_variables() -> list[str]:
+    """The Dask- or credential-like variables in this process's environment (none once it graded)."""
+    return sorted(k for k in os.environ if SECRET_ENV.search(k))
+
+
 @dataclass
 class _Warm:
     """One warm local executor over an unpacked bundle, shared by the threads of a worker process."""
