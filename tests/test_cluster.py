@@ -93,14 +93,18 @@ def grade(subs: Path, out: Path, *how: str) -> subprocess.CompletedProcess:
 
 
 def comparable(out: Path) -> dict[str, object]:
-    """Every results.json without its execution_time, and grades.csv."""
-    docs: dict[str, object] = {}
+    """The bytes of every results.json (its execution_time line left out) and feedback.md, of grades.csv
+    and item_analysis.csv; and each results.json parsed, for readable assertions."""
+    files: dict[str, object] = {}
     for f in sorted(out.glob("*/results.json")):
-        doc = json.loads(f.read_text(encoding="utf-8"))
-        doc.pop("execution_time")
-        docs[f.parent.name] = doc
-    docs["grades.csv"] = (out / "grades.csv").read_text(encoding="utf-8")
-    return docs
+        text = f.read_bytes()
+        files[f.parent.name] = json.loads(text)
+        files[f.parent.name].pop("execution_time")
+        files[f"{f.parent.name}/results.json"] = re.sub(rb'\n  "execution_time": [0-9.e+-]+,', b"", text)
+        files[f"{f.parent.name}/feedback.md"] = (f.parent / "feedback.md").read_bytes()
+    for name in ("grades.csv", "item_analysis.csv"):
+        files[name] = (out / name).read_bytes()
+    return files
 
 
 def recorded(out: Path) -> dict[str, int]:
@@ -162,13 +166,13 @@ def test_a_hostile_class_grades_on_the_cluster_exactly_as_with_jobs_1(tmp_path, 
     finally:
         listener.close()
     local, cluster = comparable(tmp_path / "local"), comparable(tmp_path / "cluster")
-    assert len(cluster) == len(HOSTILE_CASES) + len(HONEST) + 2
+    assert len(cluster) == 3 * (len(HOSTILE_CASES) + len(HONEST) + 1) + 2
     assert cluster.keys() == local.keys()
     for sid in local:
         assert cluster[sid] == local[sid], sid
     assert not listener.reached
     exercises = {sid: {e[0]: e[1:3] for e in doc["extra_data"]["exercises"]} for sid, doc in cluster.items()
-                 if sid != "grades.csv"}
+                 if isinstance(doc, dict)}
     assert all(got == want for got, want in exercises[SOLUTION].values())  # full marks
     for case in HOSTILE_CASES:  # the attacked exercise never gains (here: exactly as locally, too)
         assert not cluster[case]["extra_data"]["error"], case
@@ -177,7 +181,7 @@ def test_a_hostile_class_grades_on_the_cluster_exactly_as_with_jobs_1(tmp_path, 
     assert not any(environments(address, ca).values())  # scrubbed before the grading processes started
     stats = worker_stats(address, ca)
     assert len(stats) == 2 and all(s["graded"] > 0 for s in stats.values()), stats
-    assert sum(s["graded"] for s in stats.values()) == len(cluster) - 1
+    assert sum(s["graded"] for s in stats.values()) == len(HOSTILE_CASES) + len(HONEST) + 1
     assert set(recorded(tmp_path / "cluster").values()) == {1}
     assert "graded now" in r.stdout
 

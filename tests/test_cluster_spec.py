@@ -80,3 +80,18 @@ def test_other_values_name_the_accepted_forms():
 def test_loopback():
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("[::1]")
     assert not is_loopback("10.0.0.1") and not is_loopback("example.org") and not is_loopback("0.0.0.0")
+
+
+def test_without_dask_cluster_says_how_to_install_it(monkeypatch, capsys, tmp_path):
+    import sys
+
+    from autograder.cli import main
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if the cluster extra were not installed
+    (tmp_path / "subs").mkdir()
+    code = main(["grade", str(tmp_path / "subs"), "--assignment", "hw07", "--out", str(tmp_path / "out"),
+                 "--cluster", "local:2", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "needs Dask distributed, which is not installed" in err and "pip install -e '.[cluster]'" in err
+    assert not (tmp_path / "out").exists()  # refused before anything was written
