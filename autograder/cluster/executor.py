@@ -173,6 +173,9 @@ class DaskExecutor:
             self._pending.pop(key, None)
             return TaskOutcome(task_key, None, "cancelled by the Dask scheduler")
         exc = fut.exception(timeout=10)
+        if isinstance(exc, ImportError):  # a plain `dask worker` without the engine, or another version
+            raise ClusterError(f"a cluster worker cannot run the grader ({type(exc).__name__}: {exc}); start "
+                               f"workers with `autograder worker` from the same autograder installation")
         return TaskOutcome(task_key, None, f"the cluster worker failed: {type(exc).__name__}: "
                                            f"{' '.join(str(exc).split())[:300]}")
 
