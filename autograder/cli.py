@@ -33,12 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--submitted-at", type=Path, default=None, metavar="CSV",
                    help="submission times (columns student_id,submitted_at; ISO 8601) for the late policy")
     opt.lang(g, "the feedback and the report")
-    g.add_argument("--cluster", default=None, metavar="WHERE",
-                   help="grade on a Dask cluster instead of --jobs: local[:N], tls://HOST:PORT, "
-                   "tcp://127.0.0.1:PORT, a scheduler file FILE.json, or slurm[:N] (needs the cluster extra)")
-    g.add_argument("--tls-ca", default=None, help="--cluster: the cluster's CA certificate (PEM)")
-    g.add_argument("--tls-cert", default=None, help="--cluster: your certificate, signed by that CA")
-    g.add_argument("--tls-key", default=None, help="--cluster: your private key")
+    from autograder.cluster.options import add_cluster_args  # argparse only: no Dask import
+
+    add_cluster_args(g)
 
     h = sub.add_parser("history", help="a student's recorded results, every attempt (TAs)")
     h.add_argument("student", help="student id")
@@ -161,14 +158,13 @@ def _grade(args) -> int:
         return fail(f"cannot read the submissions folder {subs}: permission denied")
     if args.jobs is not None and args.jobs < 1:
         return fail(f"--jobs must be at least 1 (got {args.jobs})")
-    executor = None
-    if args.cluster is not None or args.tls_ca or args.tls_cert or args.tls_key:
-        from autograder.cluster import ClusterError
+    from autograder.cluster import ClusterError
+    from autograder.cluster.options import executor_from_args
 
-        try:
-            executor = _cluster_executor(args)
-        except ClusterError as exc:
-            return fail(exc)
+    try:
+        executor = executor_from_args(args)
+    except ClusterError as exc:
+        return fail(exc)
     from autograder.intake.nbgrader import submitted_folder
 
     nbgrader = submitted_folder(subs, args.assignment)  # an nbgrader course: submitted/<student>/<name>/
@@ -200,23 +196,6 @@ def _grade(args) -> int:
     print(f"results: {out / 'grades.csv'} and {out}/<student_id>/")
     print(f"gradebook: {cr.gradebook}")
     return GRADER_FAULT_EXIT if grader_faults(cr.results) else 0
-
-
-def _cluster_executor(args):
-    """The Dask executor ``--cluster`` names (ClusterError: a bad value, no TLS files, no Dask)."""
-    from autograder.cluster import ClusterError, require_dask
-    from autograder.cluster.spec import parse, tls_files
-
-    if args.cluster is None:
-        raise ClusterError("--tls-ca/--tls-cert/--tls-key are for --cluster")
-    if args.jobs is not None:
-        raise ClusterError("--jobs and --cluster are two ways to run: give one (the cluster's workers "
-                           "decide how many submissions are graded at once)")
-    spec = parse(args.cluster, tls_files(args.tls_ca, args.tls_cert, args.tls_key))
-    require_dask()
-    from autograder.cluster.executor import dask_executor
-
-    return dask_executor(spec)
 
 
 def _history(args) -> int:

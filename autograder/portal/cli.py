@@ -40,12 +40,9 @@ def add_portal(sub) -> None:
     d.add_argument("--lease", type=float, default=60.0, metavar="SECONDS",
                    help="a claimed job is this dispatcher's for this long without a heartbeat (default 60; "
                    "a killed dispatcher's jobs come back after it)")
-    d.add_argument("--cluster", default=None, metavar="WHERE",
-                   help="grade on a Dask cluster instead of --jobs (as autograder grade --cluster): "
-                   "local[:N], tls://HOST:PORT, tcp://127.0.0.1:PORT, FILE.json or slurm[:N]")
-    d.add_argument("--tls-ca", default=None, help="--cluster: the cluster's CA certificate (PEM)")
-    d.add_argument("--tls-cert", default=None, help="--cluster: this dispatcher's certificate")
-    d.add_argument("--tls-key", default=None, help="--cluster: its private key")
+    from autograder.cluster.options import add_cluster_args  # argparse only: no Dask import
+
+    add_cluster_args(d)
 
     u = sub.add_parser("users", help="the service's users and their API tokens")
     us = u.add_subparsers(dest="users_command", required=True)
@@ -196,23 +193,13 @@ def _dispatch(args) -> int:
 
 def _cluster_executor(args):
     """``dispatch --cluster``: the Dask executor factory, or None (local grading processes)."""
-    if args.cluster is None and not (args.tls_ca or args.tls_cert or args.tls_key):
-        return None
-    from autograder.cluster import ClusterError, require_dask
-    from autograder.cluster.spec import parse, tls_files
+    from autograder.cluster import ClusterError
+    from autograder.cluster.options import executor_from_args
 
     try:
-        if args.cluster is None:
-            raise ClusterError("--tls-ca/--tls-cert/--tls-key are for --cluster")
-        if args.jobs is not None:
-            raise ClusterError("--jobs and --cluster are two ways to run: give one")
-        spec = parse(args.cluster, tls_files(args.tls_ca, args.tls_cert, args.tls_key))
-        require_dask()
+        return executor_from_args(args)
     except ClusterError as exc:
         raise _Fail(str(exc)) from None
-    from autograder.cluster.executor import dask_executor
-
-    return dask_executor(spec)
 
 
 def _users(args) -> int:
