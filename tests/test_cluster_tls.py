@@ -30,22 +30,23 @@ def cluster(tmp_path_factory):
     procs = Procs(tmp / "logs")
     try:
         _, address = start_scheduler(procs, tmp, good)
-        yield address, good, other, procs
+        yield address, good, other, procs, tmp / "scheduler.json"
     finally:
         procs.close()
 
 
 def test_the_right_certificate_connects(cluster):
-    address, good, _, _ = cluster
-    owned, client = connect(parse(address, good), seconds=20)
-    try:
-        assert owned is None and client.status == "running"
-    finally:
-        client.close()
+    address, good, _, _, sched_file = cluster
+    for where in (address, str(sched_file)):  # the address, or the scheduler's file
+        owned, client = connect(parse(where, good), seconds=20)
+        try:
+            assert owned is None and client.status == "running"
+        finally:
+            client.close()
 
 
 def test_a_client_with_another_cas_certificate_cannot_connect(cluster):
-    address, _, other, _ = cluster
+    address, _, other, _, _ = cluster
     t0 = time.monotonic()
     with pytest.raises(ClusterError, match="cannot connect to the Dask scheduler"):
         connect(parse(address, other), seconds=5)
@@ -53,7 +54,7 @@ def test_a_client_with_another_cas_certificate_cannot_connect(cluster):
 
 
 def test_a_tls_client_without_a_certificate_is_refused(cluster):
-    address, _, _, _ = cluster
+    address, _, _, _, _ = cluster
     host, port = address.removeprefix("tls://").rsplit(":", 1)
     ctx = ssl.create_default_context()
     ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE  # it does not even check the server
@@ -66,7 +67,7 @@ def test_a_tls_client_without_a_certificate_is_refused(cluster):
 
 
 def test_plain_tcp_to_the_scheduler_gets_nowhere(cluster):
-    address, _, _, _ = cluster
+    address, _, _, _, _ = cluster
     from distributed import Client
 
     with pytest.raises((OSError, TimeoutError)):
@@ -74,7 +75,7 @@ def test_plain_tcp_to_the_scheduler_gets_nowhere(cluster):
 
 
 def test_a_worker_with_another_cas_certificate_never_joins(cluster):
-    address, good, other, procs = cluster
+    address, good, other, procs, _ = cluster
     w = start_worker(procs, address, other, "intruder")
     time.sleep(10)  # it ran the doctor's checks and has been dialling in since
     with pytest.raises(TimeoutError):
