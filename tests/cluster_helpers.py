@@ -87,9 +87,10 @@ class Procs:
         self.procs.append(p)
         return p
 
-    def log(self, name: str) -> str:
+    def log(self, name: str, tail: int = 4000) -> str:
+        """The end of a process's output (``tail=0``: all of it)."""
         try:
-            return (self.logs / f"{name}.log").read_text(errors="replace")[-4000:]
+            return (self.logs / f"{name}.log").read_text(errors="replace")[-tail:]
         except OSError:
             return ""
 
