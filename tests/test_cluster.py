@@ -241,3 +241,20 @@ def test_a_scheduler_killed_mid_run_stops_the_run_and_a_rerun_finishes_it(tmp_pa
     assert m and int(m.group(1)) == 40 - kept, r.stdout
     assert comparable(out) == local
     assert set(recorded(out).values()) == {1}
+
+
+def test_the_embedded_local_cluster_grades_as_jobs_does(tmp_path, mutants):
+    """``--cluster local:2``: a LocalCluster in the TA's process, the same code path as a remote one."""
+    subs, local = mutants
+    few = tmp_path / "few"
+    for sid in sorted(p.name for p in subs.iterdir())[:8]:
+        write_student(few / sid, {f.name: f.read_text(encoding="utf-8")
+                                  for f in sorted((subs / sid).iterdir())})
+    r = grade(few, tmp_path / "cluster", "--cluster", "local:2")
+    assert "8 submissions (8 graded now)" in r.stdout
+    got = comparable(tmp_path / "cluster")
+    students = [k for k in got if k.split("/")[0] in local and k not in ("grades.csv", "item_analysis.csv")]
+    assert len(students) == 3 * 8
+    for key in students:
+        assert got[key] == local[key], key
+    assert not r.stderr.strip(), r.stderr  # Dask's own logging stays off the TA's terminal
