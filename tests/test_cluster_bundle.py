@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.cluster import ClusterError
 from autograder.cluster.bundle import Bundle, bundle_digest, make_bundle
 from autograder.course.assignment import find_assignment
+from autograder.course.errors import ClusterError
 from autograder.grading.hashes import grading_hash
 
 ROOT = Path(__file__).resolve().parents[1]

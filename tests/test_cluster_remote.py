@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from autograder.cluster import ClusterError, remote
+from autograder.cluster import remote
+from autograder.course.errors import ClusterError
 from autograder.grading.executor import GradeTask, TaskOutcome
 from autograder.sandbox.worker import landlock
 

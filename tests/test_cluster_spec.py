@@ -7,8 +7,8 @@ import json
 import pytest
 from cluster_helpers import make_ca
 
-from autograder.cluster import ClusterError
 from autograder.cluster.spec import is_loopback, parse, tls_files
+from autograder.course.errors import ClusterError
 
 
 @pytest.fixture(scope="module")

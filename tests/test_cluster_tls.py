@@ -16,9 +16,9 @@ import time
 import pytest
 from cluster_helpers import REPO, Procs, make_ca, start_scheduler, start_worker, wait_for_workers
 
-from autograder.cluster import ClusterError
 from autograder.cluster.connect import connect
 from autograder.cluster.spec import TlsFiles, parse
+from autograder.course.errors import ClusterError
 
 pytestmark = pytest.mark.slow
 

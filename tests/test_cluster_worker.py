@@ -10,9 +10,9 @@ import pytest
 from cluster_helpers import make_ca
 
 from autograder.cli import _parser
-from autograder.cluster import ClusterError
 from autograder.cluster import worker as cw
 from autograder.cluster.spec import parse
+from autograder.course.errors import ClusterError
 from autograder.sandbox import doctor
 from autograder.sandbox.worker import landlock
 

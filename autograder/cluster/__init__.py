@@ -7,16 +7,10 @@ rest of the grader works, and ``--cluster`` says how to install it (``require_da
 
 from __future__ import annotations
 
-from autograder.testkit.session import GraderError
+from autograder.course.errors import ClusterError
 
 INSTALL_HINT = ("pip install 'autograder[cluster]' (in a checkout: pip install -e '.[cluster]', "
                 "or make install)")
-
-
-class ClusterError(GraderError):
-    """The cluster cannot be used: a bad ``--cluster`` value, missing certificates, a lost scheduler.
-
-    A GraderError: the grader cannot run (exit status 2); the results finished so far are kept."""
 
 
 def require_dask() -> None:

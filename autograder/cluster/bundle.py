@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from autograder.cluster import ClusterError
+from autograder.course.errors import ClusterError
 
 MAX_BYTES = 64 << 20  # a course's secrets are kilobytes; anything near this is a mistake
 

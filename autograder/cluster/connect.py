@@ -12,8 +12,9 @@ import logging
 import shutil
 import sys
 
-from autograder.cluster import ClusterError, require_dask
+from autograder.cluster import require_dask
 from autograder.cluster.spec import ClusterSpec, TlsFiles
+from autograder.course.errors import ClusterError
 
 WORKER_COMMAND = "autograder worker"  # what a Slurm job runs: `python -m autograder worker ...`
 

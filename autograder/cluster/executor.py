@@ -21,10 +21,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.cluster import ClusterError, require_dask
+from autograder.cluster import require_dask
 from autograder.cluster.bundle import make_bundle
 from autograder.cluster.connect import connect
 from autograder.cluster.spec import ClusterSpec
+from autograder.course.errors import ClusterError
 from autograder.grading.executor import AssignmentRef, GradeTask, TaskOutcome
 
 WINDOW_PER_THREAD = 2  # tasks in flight per worker thread: one grading, one on its way

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import argparse
 
-from autograder.cluster import ClusterError, require_dask
+from autograder.cluster import require_dask
+from autograder.course.errors import ClusterError
 
 FORMS_HELP = "local[:N], tls://HOST:PORT, tcp://127.0.0.1:PORT, a scheduler file FILE.json, or slurm[:N]"
 

@@ -25,10 +25,9 @@ from pathlib import Path
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from autograder import __version__
-from autograder.cluster import ClusterError
 from autograder.cluster.bundle import Bundle
+from autograder.course.errors import ClusterError, GraderError
 from autograder.grading.executor import AssignmentRef, GradeTask, LocalExecutor, TaskOutcome
-from autograder.testkit.session import GraderError
 
 MAX_WARM = 2  # bundles kept warm per worker process (a regrade after a test fix brings a second one)
 TASK_SECONDS = 1800.0  # one submission's bound on a worker; the grading process bounds each call

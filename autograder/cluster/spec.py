@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.cluster import ClusterError
+from autograder.course.errors import ClusterError
 
 FORMS = "local[:N], tls://HOST:PORT, tcp://127.0.0.1:PORT, a scheduler file FILE.json, or slurm[:N]"
 

@@ -15,8 +15,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.cluster import ClusterError, require_dask
+from autograder.cluster import require_dask
 from autograder.cluster.spec import TlsFiles, check_address, scheduler_file_address, tls_files
+from autograder.course.errors import ClusterError
 
 # What a member of a grading cluster must have (``--require`` replaces it). Landlock's TCP and
 # signal scopes and the worker uid depend on the kernel and on running as root: a course that wants

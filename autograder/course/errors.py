@@ -26,6 +26,11 @@ class GraderError(Exception):
     """The grader itself cannot run (misconfigured tests or assignment)."""
 
 
+class ClusterError(GraderError):
+    """The Dask cluster cannot be used (autograder.cluster): a bad ``--cluster`` value, missing TLS files,
+    Dask not installed, a scheduler that went away. The results finished so far are kept."""
+
+
 class AssignmentError(Exception):
     """The assignment cannot be found or its description is wrong (a grader misconfiguration)."""
 

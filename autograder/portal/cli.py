@@ -193,8 +193,8 @@ def _dispatch(args) -> int:
 
 def _cluster_executor(args):
     """``dispatch --cluster``: the Dask executor factory, or None (local grading processes)."""
-    from autograder.cluster import ClusterError
     from autograder.cluster.options import executor_from_args
+    from autograder.course.errors import ClusterError
 
     try:
         return executor_from_args(args)
