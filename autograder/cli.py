@@ -158,8 +158,8 @@ def _grade(args) -> int:
         return fail(f"cannot read the submissions folder {subs}: permission denied")
     if args.jobs is not None and args.jobs < 1:
         return fail(f"--jobs must be at least 1 (got {args.jobs})")
-    from autograder.cluster import ClusterError
     from autograder.cluster.options import executor_from_args
+    from autograder.course.errors import ClusterError
 
     try:
         executor = executor_from_args(args)
