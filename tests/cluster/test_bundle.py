@@ -14,7 +14,7 @@ from autograder.course.assignment import find_assignment
 from autograder.course.errors import ClusterError
 from autograder.grading.hashes import grading_hash
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_it_holds_what_grading_needs_and_nothing_a_student_writes():

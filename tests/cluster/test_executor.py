@@ -33,7 +33,7 @@ from cluster_helpers import (
     wait_for_workers,
     worker_stats,
 )
-from test_hostile import HONEST, HOSTILE, SOLUTION, Listener
+from hostile_support import HONEST, SOLUTION, Listener, assemble
 
 from autograder.author.markers import solution_files
 
@@ -48,26 +48,6 @@ def write_student(folder: Path, files: dict[str, str]) -> None:
     folder.mkdir(parents=True)
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
-
-
-def hostile_class(subs: Path, listener: Listener, port: int, secrets: list[str]) -> None:
-    """The plain solution, the honest cases and the hostile ones, their placeholders filled in."""
-    write_student(subs / SOLUTION, solution_files(REPO / "solutions" / "hw07"))
-    for case in HONEST:
-        folder = REPO / "tests" / "submissions" / case
-        write_student(subs / f"honest_{case}", {f.name: f.read_text(encoding="utf-8")
-                                               for f in sorted(folder.glob("*.py"))})
-    fill = {"@CANARY_PORT@": str(listener.port), "@CANARY_UNIX@": listener.name,
-            "@SCHEDULER_PORT@": str(port), "@CLUSTER_FILES@": ":".join(secrets)}
-    for case in HOSTILE_CASES:
-        files = {}
-        for f in sorted((HOSTILE / case).iterdir()):
-            if f.is_file() and f.name != "expected.toml":
-                text = f.read_text(encoding="utf-8")
-                for k, v in fill.items():
-                    text = text.replace(k, v)
-                files[f.name] = text
-        write_student(subs / case, files)
 
 
 def mutant_class(subs: Path, n: int) -> None:
@@ -160,7 +140,8 @@ def test_a_hostile_class_grades_on_the_cluster_exactly_as_with_jobs_1(tmp_path, 
     listener = Listener()
     try:
         subs = tmp_path / "subs"
-        hostile_class(subs, listener, port, [ca.key, ca.cert, ca.ca, str(tmp_path / "scheduler.json")])
+        secrets = ":".join([ca.key, ca.cert, ca.ca, str(tmp_path / "scheduler.json")])
+        assemble(subs, listener, HOSTILE_CASES, {"@SCHEDULER_PORT@": str(port), "@CLUSTER_FILES@": secrets})
         grade(subs, tmp_path / "local", "--jobs", "1")
         r = grade(subs, tmp_path / "cluster", "--cluster", address, *tls_args(ca))
     finally:
