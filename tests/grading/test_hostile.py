@@ -17,7 +17,6 @@ import json
 import math
 import os
 import resource
-import socket
 import sys
 import threading
 import time
@@ -26,14 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hostile_support import CASES, HONEST, HOSTILE, SOLUTION, Listener
+from hostile_support import assemble as assemble_cases
 from tiny_course import REPO, SOL, write_files
 
 from autograder.course.assignment import load_assignment
 from autograder.grading.batch import ClassResult, grade_class
 
-HOSTILE = REPO / "tests" / "hostile"
-CASES = sorted(p.name for p in HOSTILE.iterdir() if (p / "expected.toml").is_file())
-SOLUTION = "plain_solution"
 JOBS = 2
 # Files the class-level names of OUT would be taken by (refused with a line for the TA, never graded).
 COLLIDING = ["report.html", "item_analysis.csv", "grades.csv"]
@@ -42,9 +40,6 @@ TARGETS = ["/tmp/autograder-hostile-big.bin", "/tmp/autograder-hostile-results.j
            "/tmp/autograder-hostile-thread.json", "/tmp/autograder-hostile-pwned", "/tmp/results.json",
            "/dev/shm/autograder-hostile-big.bin", os.path.expanduser("~/autograder-hostile-big.bin"),
            os.path.expanduser("~/results.json")]
-
-# Honest students graded in the same batch: each must get exactly the grade it gets alone.
-HONEST = ["sigmoid_naive", "mul_no_swap", "softmax_no_keepdims", "sgd_plus", "ce_sum", "stubs"]
 
 
 
@@ -80,63 +75,11 @@ def tree_digest(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
 
 
 def assemble(subs: Path, listener: Listener) -> None:
-    """The batch: the plain solution (markers removed) and a copy of every case."""
-    write_files(subs / SOLUTION, SOL)
-    for case in HONEST:
-        dest = subs / f"honest_{case}"
-        dest.mkdir()
-        for f in sorted((REPO / "tests" / "submissions" / case).glob("*.py")):
-            dest.joinpath(f.name).write_bytes(f.read_bytes())
+    """The batch: every hostile case (hostile_support) and the class-level names as student ids."""
+    assemble_cases(subs, listener)
     for sid in COLLIDING:
         write_files(subs / sid, SOL)
-    for case in CASES:
-        dest = subs / case
-        dest.mkdir()
-        for f in sorted((HOSTILE / case).iterdir()):
-            if f.is_file():
-                text = f.read_text(encoding="utf-8").replace("@CANARY_PORT@", str(listener.port))
-                text = text.replace("@CANARY_UNIX@", listener.name)
-                dest.joinpath(f.name).write_text(text, encoding="utf-8")
 
-
-class Listener:
-    """A TCP listener on loopback and an abstract unix socket; counts who reaches them."""
-
-    def __init__(self):
-        self.name = f"autograder-hostile-canary-{os.getpid()}"
-        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            self.tcp.bind(("127.0.0.1", 0))
-            self.tcp.listen(16)
-            self.unix.bind("\0" + self.name)
-            self.unix.listen(16)
-        except OSError:
-            self.close()
-            raise
-        self.port = self.tcp.getsockname()[1]
-        self.reached: list[str] = []
-        self.threads = [threading.Thread(target=self._accept, args=(s, n), daemon=True)
-                        for s, n in ((self.tcp, "tcp"), (self.unix, "unix"))]
-        for t in self.threads:
-            t.start()
-
-    def _accept(self, s: socket.socket, name: str) -> None:
-        while True:
-            try:
-                conn, _ = s.accept()
-            except OSError:
-                return
-            self.reached.append(name)
-            conn.close()
-
-    def close(self) -> None:
-        for s in (self.tcp, self.unix):
-            try:
-                s.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
-            except OSError:
-                pass
-            s.close()
 
 
 class PeakRSS:
