@@ -211,7 +211,14 @@ class Dispatcher:
     def window(self) -> int:
         """Jobs claimed at once: what the executors want in flight (a Dask cluster's is its worker
         threads, twice over), at least ``settings.jobs``; the rest of the backlog stays in the database."""
-        return max(1, self.settings.jobs, *(x.executor.capacity() for x in self.assignments.values()))
+        want = [1, self.settings.jobs]
+        for x in list(self.assignments.values()):
+            try:
+                want.append(x.executor.capacity())
+            except Exception as exc:  # noqa: BLE001 - e.g. the scheduler is gone: the service's backoff
+                log.exception("executor for %s failed", x.a.name)
+                self._drop_executor(x, f"{type(exc).__name__}: {exc}")
+        return max(want)
 
     def _fill(self) -> int:
         claimed = 0
@@ -255,7 +262,11 @@ class Dispatcher:
             self._lost(c, None, f"{type(exc).__name__}: {exc}")
             return
         self.inflight[c.key] = (c, x)
-        x.executor.submit(task)
+        try:
+            x.executor.submit(task)
+        except Exception as exc:  # noqa: BLE001 - the grader cannot run: this job waits, attempts kept
+            log.exception("executor for %s failed", x.a.name)
+            self._drop_executor(x, f"{type(exc).__name__}: {exc}")
 
     def _task(self, c: Claim, x: _Assignment):
         from autograder.course import i18n
