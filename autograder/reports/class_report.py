@@ -79,12 +79,15 @@ def write_class_report(out: Path, results: Sequence[SubmissionResult], a: Assign
 def _key(results: Sequence[SubmissionResult], a: Assignment, base: list[dict[str, bytes]],
          with_files: bool, max_groups: int) -> str:
     """What the class files are made of: every result (its submission hash stands for its files),
-    the baseline, the language, the grader's version. Equal keys, equal files."""
+    the baseline, the language, the grader's version and the sources that render them. Equal keys, equal
+    files."""
     lang = i18n.current()
     h = hashlib.sha256(f"{__version__}|{lang}|{a.name}|{with_files}|{max_groups}".encode())
-    package = Path(__file__).resolve().parents[1]  # the report's template and texts: changed, rebuilt
-    for part in (package / "render" / "templates" / "report.html.j2",
-                 package / "locale" / lang / "LC_MESSAGES" / "autograder.mo"):
+    package = Path(__file__).resolve().parents[1]  # the code, templates and texts they are made by
+    makers = sorted(p for d in ("render", "reports") for p in (package / d).rglob("*")
+                    if p.suffix in (".py", ".j2", ".js"))
+    for part in (*makers, package / "locale" / lang / "LC_MESSAGES" / "autograder.mo"):
+        h.update(str(part.relative_to(package)).encode() + b"\0")
         h.update(part.read_bytes() if part.is_file() else b"-")
     for files in base:
         for name in sorted(files):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,7 +29,6 @@ from autograder.portal.web.common import (
 )
 from autograder.portal.web.templating import catalogue
 
-_report_lock = threading.Lock()  # matplotlib's pyplot is not thread-safe
 BAD_TIME = N_("Give the new due date as a date and time, e.g. 2026-12-08T23:59.")
 NO_STUDENT = N_("There is no student {id}.")
 
@@ -142,19 +140,18 @@ def _report_html(cfg, name: str, lang: str) -> str:
         for _sid, _score, doc, _h in sorted(cfg.backend.counting_results(name).values(), key=lambda x: x[0])
     ]
     t = i18n.translations(lang, (secrets.locale, a.locale))
-    with _report_lock:
-        return report_html(
-            ReportInput(
-                t.gettext(a.title),
-                class_stats(results),
-                None,
-                NEGATIVE_DISCRIMINATION,
-                similarity.THRESHOLD,
-                similarity.K,
-                lang,
-            ),
-            env=environment(t),
-        )
+    return report_html(
+        ReportInput(
+            t.gettext(a.title),
+            class_stats(results),
+            None,
+            NEGATIVE_DISCRIMINATION,
+            similarity.THRESHOLD,
+            similarity.K,
+            lang,
+        ),
+        env=environment(t),
+    )
 
 
 def download(request: Request) -> Response:
