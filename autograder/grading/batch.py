@@ -43,7 +43,7 @@ from autograder.course.kinds import Kind
 from autograder.course.late import apply_late, normalize
 from autograder.course.outdir import GRADES_CSV, LOCK, WORK
 from autograder.course.results import SubmissionResult, exercise_scores
-from autograder.grading.executor import AssignmentRef, ExecutorFactory, GradeTask, LocalExecutor
+from autograder.grading.executor import AssignmentRef, Executor, ExecutorFactory, GradeTask, LocalExecutor
 from autograder.grading.hashes import grading_hash
 from autograder.grading.scheduler import GaveUp, Scheduler, watchdog_seconds
 from autograder.grading.session import task_of
@@ -156,49 +156,71 @@ def _grade_class(submissions: Path, course_root: Path, name: str, out: Path, job
         graded = {s.student_id for s in todo}
         work = out / WORK
         shutil.rmtree(work, ignore_errors=True)
-        gb, run = _open_gradebook(db, out, a, ahash, {
-            "jobs": jobs, "submissions": str(Path(submissions).resolve()),
-            "submission_times_from_ta": len(submitted_at or {}), "late": _policy_doc(a), "lang": lang,
-            **getattr(executor, "options", {})})
+        ref = AssignmentRef(str(Path(course_root).resolve()), a.name, lang, ahash)
+        # The grading processes start first: they collect the tests while the gradebook opens.
+        pool = _executor(ref, a, out, max(1, min(jobs, len(todo))), executor) if todo else None
         try:
-            if todo:
-                # A submission with an error is graded as an empty one: every test is listed with its
-                # points, the error heads the feedback.
-                ref = AssignmentRef(str(Path(course_root).resolve()), a.name, lang, ahash)
-                for r in _schedule(todo, ref, a, out, max(1, min(jobs, len(todo))), progress, executor):
-                    save_result(out, r, a.title)
-                    gb.record(run, r)
-            results = []
-            for sub in subs:
-                r = load_result(out, sub.student_id) if sub.student_id in graded else loaded[sub.student_id]
-                if not (is_current(r, sub, ahash) or (r is not None and r.error == GRADER_FAILED)):
-                    r = error_result(a, sub, GRADER_FAILED, ahash, final=False)
-                    save_result(out, r, a.title)
-                elif (late := apply_late(r, a.late, sub.submitted_at)) != r:
-                    r = late  # its submission time changed since it was graded: no need to regrade
-                    save_result(out, r, a.title)
-                results.append(r)
-            gb.record_many(run, results)
-            write_class_files(out, results, a)
-            gb.finish_run(run)
-        except GradebookError as exc:
-            raise GraderError(f"gradebook: {exc}; finished results are kept (a rerun records them)") from None
-        finally:
-            gb.close()
-        from autograder.reports.class_report import (
-            write_class_report,  # jinja2, matplotlib: the TA's process only
-        )
+            gb, run = _open_gradebook(db, out, a, ahash, {
+                "jobs": jobs, "submissions": str(Path(submissions).resolve()),
+                "submission_times_from_ta": len(submitted_at or {}), "late": _policy_doc(a), "lang": lang,
+                **getattr(executor, "options", {})})
+            try:
+                if pool is not None:
+                    # A submission with an error is graded as an empty one: every test is listed with
+                    # its points, the error heads the feedback.
+                    for r in _schedule(todo, pool, a, ahash, progress):
+                        save_result(out, r, a.title)
+                        gb.record(run, r)
+                    if isinstance(pool, LocalExecutor):
+                        pool.finish()  # its processes exit while the class files are written
+                results = []
+                for sub in subs:
+                    sid = sub.student_id
+                    r = load_result(out, sid) if sid in graded else loaded[sid]
+                    if not (is_current(r, sub, ahash) or (r is not None and r.error == GRADER_FAILED)):
+                        r = error_result(a, sub, GRADER_FAILED, ahash, final=False)
+                        save_result(out, r, a.title)
+                    elif (late := apply_late(r, a.late, sub.submitted_at)) != r:
+                        r = late  # its submission time changed since it was graded: no need to regrade
+                        save_result(out, r, a.title)
+                    results.append(r)
+                gb.record_many(run, results)
+                write_class_files(out, results, a)
+                gb.finish_run(run)
+            except GradebookError as exc:
+                raise GraderError(f"gradebook: {exc}; finished results are kept (a rerun records them)") \
+                    from None
+            finally:
+                gb.close()
+            from autograder.reports.class_report import (
+                write_class_report,  # jinja2: the TA's process only
+            )
 
-        write_class_report(out, results, a, {s.student_id: s.files for s in subs}, course_root)
+            write_class_report(out, results, a, {s.student_id: s.files for s in subs}, course_root)
+        finally:
+            if pool is not None:
+                pool.close()
         shutil.rmtree(work, ignore_errors=True)
     return ClassResult(tuple(results), len(todo), tuple(skipped), time.monotonic() - t0, tuple(notes),
                        f"{gb.where} (run {run})")
 
 
-def _schedule(todo: list[Submission], ref: AssignmentRef, a: Assignment, out: Path, jobs: int,
-              progress: bool, make_executor: ExecutorFactory | None = None):
-    """Each submission's result as it arrives from ``jobs`` grading processes (a grader failure
-    after a second lost attempt); logs in ``OUT/.work/grading-<n>.log``."""
+def _executor(ref: AssignmentRef, a: Assignment, out: Path, jobs: int,
+              make_executor: ExecutorFactory | None) -> Executor:
+    """Where this run grades: ``make_executor(ref, jobs)``, or ``jobs`` local grading processes started
+    now (logs in ``OUT/.work/grading-<n>.log``)."""
+    if make_executor is not None:
+        return make_executor(ref, jobs)
+    work = out / WORK
+    work.mkdir(parents=True, exist_ok=True)
+    pool = LocalExecutor(ref, jobs, log_dir=work.resolve(), task_timeout=watchdog_seconds(a.time_budget))
+    pool.prestart()
+    return pool
+
+
+def _schedule(todo: list[Submission], executor: Executor, a: Assignment, ahash: str, progress: bool):
+    """Each submission's result as it arrives from the executor's grading processes (a grader failure
+    after a second lost attempt)."""
     from tqdm import tqdm
 
     by_key = {s.student_id: s for s in todo}
@@ -206,26 +228,21 @@ def _schedule(todo: list[Submission], ref: AssignmentRef, a: Assignment, out: Pa
     def accept(task: GradeTask, text: str) -> SubmissionResult:
         r = parse_result(text)
         if (r.student_id, r.assignment, r.assignment_hash, r.submission_hash) != (
-                task.student_id, a.name, ref.assignment_hash, task.submission_hash):
+                task.student_id, a.name, ahash, task.submission_hash):
             raise ValueError(f"a result for {r.student_id!r} ({r.assignment}, {r.assignment_hash}, "
                              f"{r.submission_hash[:12]}) where {task.student_id!r} was expected")
         return r
 
-    work = out / WORK
-    work.mkdir(parents=True, exist_ok=True)
-    executor = (LocalExecutor(ref, jobs, log_dir=work.resolve(), task_timeout=watchdog_seconds(a.time_budget))
-                if make_executor is None else make_executor(ref, jobs))
     bar = tqdm(total=len(todo), unit="sub", disable=not progress, desc=f"grading {a.name}")
     try:
         for event in Scheduler(executor, [task_of(s) for s in todo], accept).run():
             if isinstance(event, GaveUp):
-                yield error_result(a, by_key[event.task.key], GRADER_FAILED, ref.assignment_hash, final=False)
+                yield error_result(a, by_key[event.task.key], GRADER_FAILED, ahash, final=False)
             else:
                 yield event.result
             bar.update(1)
     finally:
         bar.close()
-        executor.close()
 
 
 def write_class_files(out: Path, results: list[SubmissionResult], a: Assignment) -> None:

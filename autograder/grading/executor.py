@@ -149,6 +149,20 @@ class LocalExecutor:
     def capacity(self) -> int:
         return self.jobs
 
+    def prestart(self, n: int | None = None) -> None:
+        """Start up to ``n`` (default: ``jobs``) grading processes now: they collect the tests while the
+        owner does other work, and ``submit`` hands them tasks."""
+        while len(self.procs) < min(self.jobs, n or self.jobs):
+            self._send(self._start())
+
+    def finish(self) -> None:
+        """No more tasks: idle processes get the end of their input and exit while the owner goes on
+        (``close`` waits for them)."""
+        for proc in self.procs:
+            if proc.task is None and not proc.outbox:
+                with contextlib.suppress(OSError):
+                    proc.popen.stdin.close()
+
     def submit(self, task: GradeTask) -> None:
         proc = next((p for p in self.procs if p.task is None and not p.eof and not p.why), None)
         if proc is None:
