@@ -93,3 +93,26 @@ def test_broken_hidden_tests_stop_the_run_naming_the_log(tmp_path: Path, course:
                 ex.completed(timeout=1.0)
     finally:
         ex.close()
+
+
+def test_prestarted_processes_take_the_tasks_and_finish_lets_idle_ones_exit(tmp_path: Path,
+                                                                           course: Path) -> None:
+    ex = LocalExecutor(_ref(course), 2, log_dir=tmp_path)
+    try:
+        ex.prestart()
+        started = [p.popen.pid for p in ex.procs]
+        assert len(started) == 2 and not any(p.outbox for p in ex.procs)  # the start frame went at once
+        ex.prestart()  # idempotent: never more than ``jobs``
+        assert [p.popen.pid for p in ex.procs] == started
+        ex.submit(_task(tmp_path, course, "alice"))
+        (done,) = _wait(ex, 1)
+        assert parse_result(done.results_json).score == 4
+        assert [p.popen.pid for p in ex.procs] == started  # no third process: a prestarted one graded
+        ex.finish()
+        deadline = time.monotonic() + 60
+        while any(p.popen.poll() is None for p in ex.procs) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [p.popen.poll() for p in ex.procs] == [0, 0]  # both left on the end of their input
+    finally:
+        ex.close()
+    assert ex.procs == []
