@@ -47,6 +47,7 @@ from autograder.portal.storage import Storage
 log = logging.getLogger("autograder.portal.dispatcher")
 ATTEMPTS = 2  # lost attempts before a job is recorded as a grader failure
 BACKOFF = 30.0  # seconds before an assignment whose grader cannot start is tried again
+REFRESH = 5.0  # seconds between checks that an assignment's tests, reference and engine are unchanged
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,24 @@ class _Assignment:
         self.locales = (self.secrets.locale, self.a.locale)
         self.ref = AssignmentRef(str(Path(course).resolve()), name, self.lang, self.ahash)
         self.executor = make_executor(self.ref, jobs, log_dir)
+        self.course, self.checked = course, time.monotonic()
+
+    def stale(self) -> bool:
+        """Its tests, reference, catalogues or the engine changed on disk since it started (looked at
+        every REFRESH s; an assignment that cannot be read now is stale too)."""
+        from autograder.course import i18n
+        from autograder.course.assignment import find_assignment
+        from autograder.portal.seam import grading_hash
+
+        t = time.monotonic()
+        if t - self.checked < REFRESH:
+            return False
+        self.checked = t
+        try:
+            a, secrets = find_assignment(self.course, self.a.name)
+            return grading_hash(a, secrets, i18n.check_lang(a.lang)) != self.ahash
+        except Exception:  # noqa: BLE001 - mid-edit or broken: a new session says why (the backoff)
+            return True
 
 
 class Dispatcher:
@@ -239,10 +258,25 @@ class Dispatcher:
         return claimed
 
     def _assignment(self, name: str) -> _Assignment:
-        if name not in self.assignments:
-            self.assignments[name] = _Assignment(self.settings.course, name, self.make_executor,
-                                                 self.settings.jobs, self.log_dir)
-        return self.assignments[name]
+        """The warm grader of ``name``; a new one when the course changed on disk (a test fixed, a
+        reference corrected): new claims get the new tests, and the old grader finishes what it holds."""
+        x = self.assignments.get(name)
+        if x is not None and x.stale():
+            log.info("the tests of %s changed: new claims get new grading processes", name)
+            self._retire(x)
+            x = None
+        if x is None:
+            x = self.assignments[name] = _Assignment(self.settings.course, name, self.make_executor,
+                                                     self.settings.jobs, self.log_dir)
+        return x
+
+    def _retire(self, x: _Assignment) -> None:
+        """No new tasks for ``x``; closed once its tasks in flight are back (``_collect``)."""
+        if self.assignments.get(x.a.name) is x:
+            del self.assignments[x.a.name]
+        if not any(cx is x for _c, cx in self.inflight.values()):
+            with contextlib.suppress(Exception):
+                x.executor.close()
 
     def _start(self, c: Claim) -> None:
         if c.attempt > ATTEMPTS:  # its earlier attempts' leases expired (dispatchers died)
@@ -301,6 +335,8 @@ class Dispatcher:
                     self._lost(c, x, o.failure or "lost")
                 else:
                     self._finish(c, x, o.results_json)
+            if self.assignments.get(x.a.name) is not x:  # retired: closed when its last task is back
+                self._retire(x)
 
     def _broken(self, name: str, why: str) -> None:
         """The grader of ``name`` cannot run: its jobs wait (queued, attempts kept) for BACKOFF s."""
@@ -317,7 +353,8 @@ class Dispatcher:
                     requeue(db, c, "", keep_attempt=True)
         with contextlib.suppress(Exception):
             x.executor.close()
-        self.assignments.pop(x.a.name, None)
+        if self.assignments.get(x.a.name) is x:
+            del self.assignments[x.a.name]
 
     # -- outcomes
 
@@ -393,7 +430,7 @@ class Dispatcher:
 
     def close(self) -> None:
         """Stop the executors; jobs still in flight go back to the queue without losing an attempt."""
-        for x in list(self.assignments.values()):
+        for x in {*self.assignments.values(), *(x for _c, x in self.inflight.values())}:  # retired too
             with contextlib.suppress(Exception):
                 x.executor.close()
         self.assignments.clear()

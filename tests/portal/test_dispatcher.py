@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from portal_support import Portal, db_url, fake_factory, pg_server  # noqa: F401 - fixtures
 
+from autograder.portal import dispatcher as dispatcher_module
 from autograder.portal.db.models import Job, JobState, Result, Submission, now
 from autograder.portal.dispatcher import ATTEMPTS, Dispatcher, claim_one, heartbeat, record, requeue
 
@@ -197,3 +198,42 @@ def test_a_grader_that_cannot_start_spends_no_attempt(portal):
         assert job.state == JobState.QUEUED and job.attempt == 0
         assert db.get(Submission, sid).status == "queued"
     assert dispatcher(portal, fake_factory()).run(until_idle=True) == 1  # fixed: graded
+
+
+def test_a_fixed_test_reaches_new_claims_while_the_old_grader_finishes_what_it_holds(
+        tmp_path, db_url, monkeypatch):  # noqa: F811 - the fixture
+    monkeypatch.setattr(dispatcher_module, "REFRESH", 0.0)
+    p = Portal(tmp_path, db_url, jobs=2)
+    try:
+        make = fake_factory()
+        d = dispatcher(p, make)
+        p.submit("alice")
+        d._fill()  # alice in flight on the first grader
+        hidden = p.course / "reference/hw07/tests/test_hidden.py"
+        hidden.write_text(hidden.read_text() + "\n# a fixed test\n")
+        p.submit("bob")
+        d._fill()
+        old, new = make.made
+        assert old.ref.assignment_hash != new.ref.assignment_hash
+        assert [t.student_id for t in old.seen] == ["alice"] and [t.student_id for t in new.seen] == ["bob"]
+        assert not old.closed  # retired, but alice's task is still in it
+        d._collect(0.01)
+        assert old.closed and not new.closed
+        by_student = {}
+        with p.state.sessions() as db:
+            for r in db.execute(sa.select(Result)).scalars():
+                by_student[db.get(Submission, r.submission_id).user_id] = r.assignment_hash
+        assert by_student == {"alice": old.ref.assignment_hash, "bob": new.ref.assignment_hash}
+        d.close()
+        assert new.closed
+    finally:
+        p.state.engine.dispose()
+
+
+def test_an_unchanged_course_keeps_its_warm_grader(portal, monkeypatch):
+    monkeypatch.setattr(dispatcher_module, "REFRESH", 0.0)
+    make = fake_factory()
+    for who in ("alice", "bob", "alice"):
+        portal.submit(who)
+    assert dispatcher(portal, make).run(until_idle=True) == 3
+    assert len(make.made) == 1

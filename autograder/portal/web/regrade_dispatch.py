@@ -50,20 +50,12 @@ def _current_hash(d, name: str) -> str:
 
 
 def _fresh(d, name: str) -> bool:
-    """The dispatcher's grading processes for ``name`` grade with the current tests (restarted when
-    not and nothing of that assignment is in flight); False: wait."""
+    """The dispatcher's grading processes for ``name`` grade with the current tests: when they do not,
+    they are retired (they finish what they hold) and the next claim starts new ones."""
     x = d.assignments.get(name)
-    if x is None:
-        return True
-    if x.ahash == _current_hash(d, name):
-        return True
-    if any(cx is x for _c, cx in d.inflight.values()):
-        return False
-    log.info("the tests of %s changed: starting its grading processes again", name)
-    try:
-        x.executor.close()
-    finally:
-        d.assignments.pop(name, None)
+    if x is not None and x.ahash != _current_hash(d, name):
+        log.info("the tests of %s changed: starting its grading processes again", name)
+        d._retire(x)
     return True
 
 
