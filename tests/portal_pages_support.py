@@ -11,8 +11,6 @@ import io
 import re
 import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,53 +21,6 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 STUDENT_FILES = ("activations.py", "gates.py", "optim.py", "logreg.py")
 PASSWORD = "correct horse battery staple"
-
-
-class OneShotExecutor:
-    """Grades each task in a fresh process (tests/portal_grade_one.py), synchronously: the executor
-    interface for the dispatcher while the seam's LocalExecutor is not on main."""
-
-    def __init__(self, ref, jobs: int, log_dir: Path):
-        self.ref, self.jobs, self.log_dir = ref, jobs, Path(log_dir)
-        self.done: list[tuple[str, int, str]] = []
-
-    def capacity(self) -> int:
-        return self.jobs
-
-    def submit(self, task) -> None:
-        import base64
-        import json
-
-        doc = {"course": self.ref.course_root, "name": self.ref.name, "lang": self.ref.lang,
-               "task": {"student_id": task.student_id, "notes": list(task.notes),
-                        "submission_hash": task.submission_hash, "error": task.error,
-                        "files": [[p, base64.b64encode(d).decode()] for p, d in task.files]}}
-        with (self.log_dir / "one-shot.log").open("ab") as log:
-            p = subprocess.run([sys.executable, str(ROOT / "tests" / "portal_grade_one.py")],
-                               input=json.dumps(doc).encode(), stdout=subprocess.PIPE, stderr=log,
-                               timeout=300)
-        self.done.append((task.key, p.returncode, p.stdout.decode()))
-
-    def completed(self, timeout: float):
-        from autograder.portal.seam import TaskOutcome
-
-        done, self.done = self.done, []
-        if not done:
-            time.sleep(min(timeout, 0.05))
-        return [TaskOutcome(key, text if rc == 0 else None, "" if rc == 0 else f"exit {rc}")
-                for key, rc, text in done]
-
-    def close(self) -> None:
-        self.done.clear()
-
-
-def make_executor(ref, jobs: int, log_dir: Path):
-    """The seam's LocalExecutor when it is on main, else OneShotExecutor (same engine, a process a task)."""
-    try:
-        from autograder.grading.executor import LocalExecutor
-    except ImportError:
-        return OneShotExecutor(ref, jobs, log_dir)
-    return LocalExecutor(ref, jobs, log_dir=log_dir)
 
 
 def copy_course(dest: Path) -> Path:
@@ -118,8 +69,7 @@ class LivePortal:
         self._web = threading.Thread(target=self.server.run, name="portal-web", daemon=True)
         self._web.start()
         self._stop = threading.Event()
-        self.dispatcher = Dispatcher(self.settings, engine=self.app.state.portal.engine,
-                                     make_executor=make_executor)
+        self.dispatcher = Dispatcher(self.settings, engine=self.app.state.portal.engine)
         self._disp = threading.Thread(target=self.dispatcher.run, args=(self._stop,),
                                       name="portal-dispatcher", daemon=True)
         self._disp.start()
