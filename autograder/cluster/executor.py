@@ -14,6 +14,8 @@ the retry rule. Here:
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import queue
 import re
 import time
@@ -29,6 +31,7 @@ from autograder.course.errors import ClusterError
 from autograder.grading.executor import AssignmentRef, GradeTask, TaskOutcome
 
 WINDOW_PER_THREAD = 2  # tasks in flight per worker thread: one grading, one on its way
+CONNECTION_GRACE = 3.0  # s the client may take to notice that a failure was the scheduler going away
 
 
 class DaskExecutor:
@@ -160,7 +163,8 @@ class DaskExecutor:
         if fut.status == "finished":
             try:
                 results_json, failure, fatal = fut.result(timeout=60)
-            except Exception as exc:  # noqa: BLE001 - its data went with a worker: lost
+            except Exception as exc:  # noqa: BLE001 - its data went with a worker (lost), or the scheduler
+                self._blame_the_connection(key, entry, exc)
                 return TaskOutcome(task_key, None, f"the cluster lost its result ({type(exc).__name__})")
             if fatal:
                 raise ClusterError(f"the grader cannot run on the cluster: {failure}; finished results "
@@ -173,12 +177,39 @@ class DaskExecutor:
             self._check_connected()
             self._pending.pop(key, None)
             return TaskOutcome(task_key, None, "cancelled by the Dask scheduler")
-        exc = fut.exception(timeout=10)
+        try:
+            exc = fut.exception(timeout=10)
+        except Exception as why:  # noqa: BLE001 - could not even ask: the connection, or lost
+            self._blame_the_connection(key, entry, why)
+            return TaskOutcome(task_key, None, f"the cluster lost it ({type(why).__name__})")
+        self._blame_the_connection(key, entry, exc)
         if isinstance(exc, ImportError):  # a plain `dask worker` without the engine, or another version
             raise ClusterError(f"a cluster worker cannot run the grader ({type(exc).__name__}: {exc}); start "
                                f"workers with `autograder worker` from the same autograder installation")
         return TaskOutcome(task_key, None, f"the cluster worker failed: {type(exc).__name__}: "
                                            f"{' '.join(str(exc).split())[:300]}")
+
+    def _blame_the_connection(self, key: str, entry, exc: BaseException | None) -> None:
+        """ClusterError (the task stays unspent) when a task failed because the scheduler went away, not
+        the task's worker: the client leaves "running" within CONNECTION_GRACE s of such a failure."""
+        if not isinstance(exc, (OSError, TimeoutError, asyncio.CancelledError,
+                                concurrent.futures.CancelledError)):
+            self._pending[key] = entry
+            try:
+                self._check_connected()
+            finally:
+                self._pending.pop(key, None)
+            return
+        deadline = time.monotonic() + CONNECTION_GRACE
+        self._pending[key] = entry
+        try:
+            while True:
+                self._check_connected()
+                if time.monotonic() >= deadline:
+                    return
+                time.sleep(0.1)
+        finally:
+            self._pending.pop(key, None)
 
     def _lost_outcomes(self) -> list[TaskOutcome]:
         out = []
