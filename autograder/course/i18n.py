@@ -83,6 +83,11 @@ def current() -> str:
     return _ACTIVE.get()[0]
 
 
+def active() -> tuple[str, gettext.NullTranslations]:
+    """The active language and its catalogues (hashable: a key for texts translated in it)."""
+    return _ACTIVE.get()
+
+
 @contextmanager
 def language(lang: str, folders: Sequence[Path] = ()) -> Iterator[gettext.NullTranslations]:
     """Make ``lang`` (with the assignment catalogues in ``folders``) the active language inside the

@@ -213,10 +213,12 @@ class GradingSession:
             self._results.put(_STOP)
 
     def _jobs(self, ref: ModuleType | None) -> Iterator:
+        from autograder.sandbox.answers import Answers
         from autograder.sandbox.client import WorkerStudent
         from autograder.testkit.plugin import Job
 
         a = self.assignment
+        answers = Answers()  # the stand-ins' answers, remembered for every submission of this session
         self._ready.set()  # collected: the plugin asks for the first job only then
         while True:
             item = self._tasks.get()  # idle until the next submission or the end
@@ -227,7 +229,8 @@ class GradingSession:
             # contracts (assignment.toml time_budget, [stand_ins]).
             yield Job(task.student_id, lambda launch=launch: WorkerStudent(
                 launch, a.call_timeout, uses=a.uses_of, oracle_module=ref, file_of=self.file_of,
-                budget=a.time_budget, contracts=a.stand_ins), task.notes, task.submission_hash)
+                budget=a.time_budget, contracts=a.stand_ins, answers=answers), task.notes,
+                task.submission_hash)
 
 
 def grade_submission(course_root: Path, assignment: str, submission: Any, *,

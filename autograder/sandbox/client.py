@@ -24,7 +24,7 @@ import numpy as np
 from autograder.course import errors
 from autograder.course.i18n import _
 from autograder.course.kinds import Kind
-from autograder.sandbox import schema, standin
+from autograder.sandbox import answers, protocol, schema, standin
 from autograder.sandbox.worker.calls import (
     CallFailed,
     StudentModules,
@@ -180,13 +180,16 @@ class WorkerStudent(Student):
     ``budget``: wall-clock seconds for all calls of this submission together, from its first
     request; once spent, every later call is a timeout at once. ``contracts``: what the trusted
     stand-in of each used function accepts (``sandbox.standin``; None: only the element budget).
+    ``answers``: the grading process's remembered stand-in answers (``sandbox.answers``), if any.
     """
 
     def __init__(self, launch: Callable[[], Any], timeout: float,
                  uses: Callable[[str], Sequence[str]] = lambda n: (),
                  oracle_module: Any = None, file_of: dict[str, str] | None = None,
-                 budget: float | None = None, contracts: Mapping[str, Mapping[str, Any]] | None = None):
+                 budget: float | None = None, contracts: Mapping[str, Mapping[str, Any]] | None = None,
+                 answers: answers.Answers | None = None):
         self._launch = launch
+        self.answers = answers
         self.timeout = timeout
         self.budget = budget
         self.contracts = contracts
@@ -201,25 +204,47 @@ class WorkerStudent(Student):
         self.events: list[str] = []  # what happened to workers, for the TA's log
         self.layers: tuple[str, ...] = ()
 
-    def _oracle(self, name: str, args: tuple, kwargs: dict) -> dict:
-        """The trusted answer for a used function; ``standin.WrongCall`` (the worker's call raises it,
-        which costs that test) for a call outside the function's contract or element budget."""
+    def _oracle(self, name: str, args: tuple, kwargs: dict, key: bytes | None = None) -> answers.Encoded:
+        """The trusted answer for a used function, encoded; ``standin.WrongCall`` (the worker's call
+        raises it, which costs that test) for a call outside the function's contract or element
+        budget. With ``answers``, a request whose bytes (``key``) were answered before in this
+        grading process gets the same answer without running the reference again."""
         if self.oracle_module is None or name not in self._allowed_oracles:
             raise errors.ProtocolError(_("it called {name}, which it may not use here").format(name=name))
+        try:
+            standin.check_budget(args, kwargs, self._standin_budget)
+        except standin.WrongCall as exc:
+            raise self._refusal(name, exc) from None
+        known = self.answers.get(key) if self.answers is not None and key is not None else None
+        if known is None:
+            known = self._answer(name, args, kwargs)
+            if self.answers is not None and key is not None:
+                self.answers.put(key, known)
+        if isinstance(known, answers.Refused):
+            raise standin.WrongCall(known.reason)
+        return known
+
+    @staticmethod
+    def _refusal(name: str, exc: standin.WrongCall) -> standin.WrongCall:
+        return standin.WrongCall(_("{name} (answered by the grader) refused the call: {why}").format(
+            name=name, why=exc))
+
+    def _answer(self, name: str, args: tuple, kwargs: dict) -> answers.Encoded | answers.Refused:
+        """The reference's answer to a call within the element budget (it depends on the arguments only)."""
         fn = getattr(self.oracle_module, name)
         contract = None if self.contracts is None else self.contracts.get(name, {})
         try:
-            standin.check_call(fn, contract, args, kwargs, self._standin_budget)
+            standin.check_contract(fn, contract, args, kwargs)
         except standin.WrongCall as exc:
-            raise standin.WrongCall(_("{name} (answered by the grader) refused the call: {why}").format(
-                name=name, why=exc)) from None
+            return answers.Refused(str(self._refusal(name, exc)))
         try:
             value = fn(*args, **kwargs)
         except Exception as exc:  # the student passed arguments the correct function rejects
-            raise standin.WrongCall(
+            return answers.Refused(
                 _("it called {name} with arguments that {name} does not accept ({error}: {message})").format(
-                    name=name, error=type(exc).__name__, message=str(exc)[:150])) from None
-        return {"value": value, "args_after": args, "kwargs_after": kwargs}
+                    name=name, error=type(exc).__name__, message=str(exc)[:150]))
+        tree, payloads = protocol.encode_values({"value": value, "args_after": args, "kwargs_after": kwargs})
+        return answers.Encoded(tree, tuple(payloads))
 
     def _request(self, name: str, op: str, values: dict) -> tuple[dict, dict]:
         filename = self.file_of.get(name, "")

@@ -11,6 +11,7 @@ The contracts' grammar is ``autograder.course.contracts``.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -105,12 +106,29 @@ def check_call(function: Callable, contract: Mapping[str, Any] | None, args: tup
     """Raise WrongCall unless ``function(*args, **kwargs)`` fits ``contract`` (parameter name ->
     contract) and holds at most ``budget`` elements. Parameters the contract does not name must be
     scalars or None. ``contract`` None: the element budget and the signature only."""
+    check_budget(args, kwargs, budget)
+    check_contract(function, contract, args, kwargs)
+
+
+def check_budget(args: tuple, kwargs: dict, budget: int) -> None:
+    """Raise WrongCall when the arguments hold more than ``budget`` elements (``check_call``'s first step)."""
     n = elements(args) + elements(kwargs)
     if n > budget:
         raise WrongCall(_("its arguments hold {n} numbers, more than this test allows ({budget})").format(
             n=n, budget=budget))
+
+
+@functools.lru_cache(maxsize=256)
+def _signature(function: Callable) -> inspect.Signature:
+    return inspect.signature(function)
+
+
+def check_contract(function: Callable, contract: Mapping[str, Any] | None, args: tuple,
+                   kwargs: dict) -> None:
+    """Raise WrongCall unless the arguments bind to ``function`` and fit ``contract`` (``check_call``
+    after the element budget; depends on the arguments alone)."""
     try:
-        bound = inspect.signature(function).bind(*args, **kwargs)
+        bound = _signature(function).bind(*args, **kwargs)
     except TypeError as exc:
         raise WrongCall(str(exc)) from None
     if contract is None:

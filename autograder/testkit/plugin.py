@@ -89,6 +89,7 @@ class GradingPlugin:
         self.outcomes: dict[str, TestResult] = {}
         self.collect_errors: list[str] = []
         self.broken_tests: dict[str, bool] = {}  # nodeid -> raises even with the reference as the student
+        self._info: dict[tuple, tuple[str, float, str, str]] = {}
 
     # -- configuration and collection
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -220,9 +221,7 @@ class GradingPlugin:
         prev = self.outcomes.get(item.nodeid)
         if prev is not None and not prev.passed:
             return  # keep the first failure (setup before teardown)
-        exercise = item.get_closest_marker("exercise").args[0]
-        points = float(item.get_closest_marker("points").args[0])
-        vis = item.get_closest_marker("visibility")
+        exercise, points, visibility, title = self._item_info(item)
         if passed:
             feedback, kind, mistake = "", Kind.NONE, ""
         elif when != "call" or test_fault or in_test_code(exc):
@@ -231,11 +230,24 @@ class GradingPlugin:
             feedback, kind, mistake = explain(exc)
         # A grader fault costs the student nothing: the test keeps its points, and is flagged.
         self.outcomes[item.nodeid] = TestResult(
-            nodeid=item.nodeid, name=test_title(item, exercise), exercise=exercise,
+            nodeid=item.nodeid, name=title, exercise=exercise,
             score=points if passed or kind == Kind.GRADER else 0.0, max_score=points,
             status=Status.PASSED if passed else Status.FAILED, feedback=feedback, kind=kind,
-            mistake=mistake, visibility=vis.args[0] if vis else Visibility.VISIBLE,
+            mistake=mistake, visibility=visibility,
         )
+
+    def _item_info(self, item: pytest.Item) -> tuple[str, float, str, str]:
+        """(exercise, points, visibility, title in the active language) of a test: its markers, read
+        once per grading process instead of once per submission."""
+        key = (item.nodeid, i18n.active())
+        info = self._info.get(key)
+        if info is None:
+            exercise = item.get_closest_marker("exercise").args[0]
+            vis = item.get_closest_marker("visibility")
+            info = (exercise, float(item.get_closest_marker("points").args[0]),
+                    vis.args[0] if vis else Visibility.VISIBLE, test_title(item, exercise))
+            self._info[key] = info
+        return info
 
     def _result(self, job: Job) -> SubmissionResult:
         tests = tuple(self.outcomes[item.nodeid] for item in self.items
