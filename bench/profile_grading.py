@@ -103,7 +103,8 @@ class Meter:
                 try:
                     with open(f"/proc/{worker.pid}/stat") as f:
                         fields = f.read().rsplit(")", 1)[1].split()
-                    meter.ms["worker CPU"] += (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+                    ticks = int(fields[11]) + int(fields[12])
+                    meter.ms["worker CPU"] += ticks * 1000 / os.sysconf("SC_CLK_TCK")
                 except OSError:
                     pass
             kill(worker)
@@ -194,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
             n = args.runs
             print(f"\n== {case} (score {score:g}): {wall / n * 1000:.1f} ms wall, "
                   f"{cpu / n * 1000:.1f} ms CPU of this grading process, "
-                  f"{meter.ms.pop('worker CPU', 0) / n:.1f} ms CPU of its workers per submission (mean of {n})")
+                  f"{meter.ms.pop('worker CPU', 0) / n:.1f} ms CPU of its workers per submission "
+                  f"(mean of {n})")
             print(f"   messages sent per submission: {sum(meter.sent.values()) / n:.1f} "
                   + ", ".join(f"{k} {v / n:.1f}" for k, v in sorted(meter.sent.items())))
             print(f"   messages received per submission: {sum(meter.received.values()) / n:.1f} "
