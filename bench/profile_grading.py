@@ -63,20 +63,20 @@ class Meter:
         meter = self
         send, recv, parse = protocol.send_message, protocol.recv_frame, schema.parse
 
-        def send_message(fd, header, payloads=(), deadline=None):
+        def send_message(fd, header, payloads=(), deadline=None, **kw):
             meter.sent[header.get("op", "?")] += 1
             test = os.environ.get("PYTEST_CURRENT_TEST", "?").split("::", 1)[-1].removesuffix(" (call)")
             meter.by_test[test] += 1
             t0 = time.perf_counter()
             try:
-                return send(fd, header, payloads, deadline)
+                return send(fd, header, payloads, deadline, **kw)
             finally:
                 meter.ms["send (frame + write)"] += (time.perf_counter() - t0) * 1000
 
-        def recv_frame(fd, deadline=None):
+        def recv_frame(fd, deadline=None, **kw):
             t0 = time.perf_counter()
             try:
-                return recv(fd, deadline)
+                return recv(fd, deadline, **kw)
             finally:
                 meter.ms["recv (wait for the worker + read)"] += (time.perf_counter() - t0) * 1000
 

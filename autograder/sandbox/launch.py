@@ -64,10 +64,10 @@ class WorkerProcess:
         return exchange.request(self._send, self._recv, header, values, deadline, oracle, expect)
 
     def _send(self, header: dict, payloads: list[bytes], deadline: float) -> None:
-        protocol.send_message(self.sock.fileno(), header, payloads, deadline)
+        protocol.send_message(self.sock.fileno(), header, payloads, deadline, nonblocking=True)
 
     def _recv(self, deadline: float) -> tuple[bytes, list[bytes]]:
-        return protocol.recv_frame(self.sock.fileno(), deadline)
+        return protocol.recv_frame(self.sock.fileno(), deadline, nonblocking=True)
 
     def kill(self) -> None:
         """SIGKILL the worker and its process group; never a process that merely reuses its pid.

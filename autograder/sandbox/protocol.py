@@ -21,6 +21,7 @@ import struct
 import time
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from autograder.course.errors import ProtocolError
@@ -168,17 +169,23 @@ def decode_value(node: Any, payloads: list[bytes], depth: int = 0) -> Any:
 
 # ---------------------------------------------------------------- framing on a file descriptor
 
+_HEADER = msgspec.json.Encoder()
 
-def _read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
+
+def _read_exact(fd: int, n: int, deadline: float | None = None, nonblocking: bool = False) -> bytes:
+    """``n`` bytes from ``fd``. ``nonblocking``: ``fd`` is, so each read is tried before any wait (one
+    that finds nothing returns at once); the deadline is checked before every read either way."""
     chunks = []
     while n:
         if deadline is not None:
-            _wait(fd, select.POLLIN, deadline)
+            if nonblocking:
+                _check(deadline, select.POLLIN)
+            else:
+                _wait(fd, select.POLLIN, deadline)
         try:
             b = os.read(fd, min(n, 1 << 20))
-        except BlockingIOError:  # a non-blocking channel: poll again, under the same deadline
-            if deadline is None:
-                _wait(fd, select.POLLIN, math.inf)
+        except BlockingIOError:  # a non-blocking channel: wait, under the same deadline
+            _wait(fd, select.POLLIN, math.inf if deadline is None else deadline)
             continue
         if not b:
             raise EOFError("channel closed")
@@ -192,19 +199,29 @@ def _wait(fd: int, event: int, deadline: float) -> None:
     poller = select.poll()
     poller.register(fd, event | select.POLLHUP | select.POLLERR)
     while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("no answer before the deadline" if event == select.POLLIN
-                               else "the peer stopped reading before the deadline")
+        left = _check(deadline, event)
         if poller.poll(None if math.isinf(left) else left * 1000):
             return
+
+
+def _check(deadline: float, event: int) -> float:
+    """Seconds left until ``deadline``; TimeoutError when none are (also when the peer keeps the channel
+    ready: a read or write tried first is still bounded by the deadline)."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("no answer before the deadline" if event == select.POLLIN
+                           else "the peer stopped reading before the deadline")
+    return left
 
 
 def frame(header: dict, payloads: list[bytes] = ()) -> bytes:
     """One framed message (header must be JSON-able; payloads are raw array bytes)."""
     head = dict(header)
     head["n"] = len(payloads)
-    hb = json.dumps(head, separators=(",", ":"), allow_nan=False).encode()
+    try:
+        hb = _HEADER.encode(head)  # headers hold names, counts and shapes: never a float
+    except (UnicodeEncodeError, TypeError, OverflowError):  # a lone surrogate, say: escaped by json
+        hb = json.dumps(head, separators=(",", ":"), allow_nan=False).encode()
     total = len(hb) + sum(len(p) for p in payloads)
     if len(hb) > MAX_HEADER_BYTES or total > MAX_MESSAGE_BYTES:
         raise ProtocolError(f"message of {total} bytes is over the limit")
@@ -215,34 +232,41 @@ def frame(header: dict, payloads: list[bytes] = ()) -> bytes:
     return struct.pack("<Q", len(body)) + body
 
 
-def send_message(fd: int, header: dict, payloads: list[bytes] = (), deadline: float | None = None) -> None:
+def send_message(fd: int, header: dict, payloads: list[bytes] = (), deadline: float | None = None,
+                 nonblocking: bool = False) -> None:
     """Write one framed message. With ``deadline`` (time.monotonic), every write waits for POLLOUT
     under it and TimeoutError is raised when the peer stops reading: a full channel never blocks
-    the trusted side (its end of the channel should be non-blocking)."""
+    the trusted side (its end of the channel should be non-blocking). ``nonblocking``: ``fd`` is, so
+    each write is tried first and waited for only when the channel is full (the deadline is checked
+    before every write either way)."""
     data = memoryview(frame(header, payloads))
     while data:
         if deadline is not None:
-            _wait(fd, select.POLLOUT, deadline)
+            if nonblocking:
+                _check(deadline, select.POLLOUT)
+            else:
+                _wait(fd, select.POLLOUT, deadline)
         try:
             n = os.write(fd, data)
         except BlockingIOError:
-            if deadline is None:
-                _wait(fd, select.POLLOUT, math.inf)
+            _wait(fd, select.POLLOUT, math.inf if deadline is None else deadline)
             continue
         data = data[n:]
 
 
-def recv_frame(fd: int, deadline: float | None = None) -> tuple[bytes, list[bytes]]:
+def recv_frame(fd: int, deadline: float | None = None,
+               nonblocking: bool = False) -> tuple[bytes, list[bytes]]:
     """Read one framed message: (header bytes, payloads); ProtocolError on a malformed or oversized
     frame, TimeoutError when ``deadline`` (time.monotonic) passes, EOFError when the peer is gone.
+    ``nonblocking``: ``fd`` is (reads are tried before waiting: ``_read_exact``).
 
     The total length comes first, so a message costs two reads, however many arrays it holds.
     The header is not parsed here: ``recv_message`` (JSON) or ``sandbox.schema`` (the trusted side).
     """
-    (size,) = struct.unpack("<Q", _read_exact(fd, 8, deadline))
+    (size,) = struct.unpack("<Q", _read_exact(fd, 8, deadline, nonblocking))
     if size > MAX_MESSAGE_BYTES + 8 * (MAX_PAYLOADS + 1):
         raise ProtocolError(f"message over {MAX_MESSAGE_BYTES} bytes")
-    body = memoryview(_read_exact(fd, size, deadline))
+    body = memoryview(_read_exact(fd, size, deadline, nonblocking))
     if size < 4:
         raise ProtocolError("message too short")
     (hlen,) = struct.unpack_from("<I", body, 0)
