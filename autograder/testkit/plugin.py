@@ -29,6 +29,7 @@ from autograder.course.i18n import N_, _, docstring_title
 from autograder.course.kinds import Kind, Status, Visibility
 from autograder.course.results import SubmissionResult, TestResult, exercise_scores
 from autograder.sandbox.client import ReferenceStudent, Student
+from autograder.testkit import memo
 from autograder.testkit.expect import GradingFailure
 
 STATE = pytest.StashKey["GradingPlugin"]()
@@ -121,22 +122,26 @@ class GradingPlugin:
         self.items = list(session.items)
         if not self.items:
             raise pytest.UsageError("no tests were collected")
-        n = len(self.items)
         direct = [self._direct_args(item) for item in self.items]
-        for job in self.jobs:
-            self.current = job.make_student()
-            self.outcomes = {}
-            try:
-                for i, item in enumerate(self.items):
-                    if direct[i] is not None:
-                        self._run_direct(item, direct[i])
-                        continue
-                    nextitem = self.items[i + 1] if i + 1 < n else self.items[0]
-                    item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
-            finally:
-                self.current.close()
-            self.on_result(self._result(job))
+        with memo.session():  # what the tests compute from the reference alone: once per session
+            for job in self.jobs:
+                self._grade(job, direct)
         return True
+
+    def _grade(self, job: Job, direct: list[dict | None]) -> None:
+        n = len(self.items)
+        self.current = job.make_student()
+        self.outcomes = {}
+        try:
+            for i, item in enumerate(self.items):
+                if direct[i] is not None:
+                    self._run_direct(item, direct[i])
+                    continue
+                nextitem = self.items[i + 1] if i + 1 < n else self.items[0]
+                item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+        finally:
+            self.current.close()
+        self.on_result(self._result(job))
 
     def _direct_args(self, item: pytest.Item) -> dict | None:
         """The arguments of a test that needs only student/ref/rng and its parameters, else None.
