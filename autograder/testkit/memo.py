@@ -9,8 +9,8 @@ functions whose closures, defaults and globals are such values in turn; anything
 a list, an object) is not remembered and is computed every time. ``@pure`` marks a test helper that
 depends on its arguments alone (the helper itself is trusted to be, so it is keyed by identity).
 Answers are handed out as deep copies, so a caller may change them. The memory is per session
-(``session()``, which the grading plugin opens around its loop), bounded in entries; outside a
-session nothing is remembered.
+(``session()``, which the grading plugin opens around its loop), bounded in entries and bytes;
+outside a session nothing is remembered.
 """
 
 from __future__ import annotations
@@ -26,17 +26,18 @@ from typing import Any, TypeVar
 import numpy as np
 
 ENTRIES = 4096
+BYTES = 64 * 1024 * 1024  # of the arrays held in keys and answers together
 _DEPTH = 4  # functions within functions that a key follows
 
 _SCALARS = (int, float, complex, bool, str, bytes, type(None))
-_MEMORY: ContextVar[dict | None] = ContextVar("autograder_testkit_memo", default=None)
+_MEMORY: ContextVar[_Memory | None] = ContextVar("autograder_testkit_memo", default=None)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 @contextlib.contextmanager
 def session() -> Iterator[None]:
     """Remember what ``remember`` computes until the block ends (a grading session's loop)."""
-    token = _MEMORY.set({})
+    token = _MEMORY.set(_Memory())
     try:
         yield
     finally:
@@ -106,10 +107,34 @@ def remember(f: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         found = memory[key]
     except KeyError:
         found = f(*args, **kwargs)
-        if len(memory) < ENTRIES:
-            memory[key] = _copy(found)
+        memory.keep(key, _copy(found))
         return found
     return _copy(found)
+
+
+class _Memory(dict):
+    """The answers of one session, bounded in entries and in the bytes of the arrays they hold."""
+
+    held = 0
+
+    def keep(self, key: Hashable, answer: Any) -> None:
+        cost = _nbytes(key) + _nbytes(answer)
+        if len(self) < ENTRIES and self.held + cost <= BYTES:
+            self[key] = answer
+            self.held += cost
+
+
+def _nbytes(value: Any) -> int:
+    """The bytes of the arrays (and byte strings) in a key or an answer."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, bytes):
+        return len(value)
+    if isinstance(value, (tuple, list)):
+        return sum(_nbytes(v) for v in value)
+    if isinstance(value, dict):
+        return sum(_nbytes(v) for v in value.values())
+    return 0
 
 
 def _copy(value: Any) -> Any:

@@ -89,3 +89,18 @@ def test_numerical_gradients_of_a_trusted_function_are_computed_once_per_session
         gradcheck.numerical_gradient(None, (x,), dout, evaluate_many=student_many)  # a student's outputs
         assert len(remembered) == before and len(evaluations) == 12
     np.testing.assert_allclose(a[0], 2 * x, rtol=1e-8)
+
+
+def test_the_memory_is_bounded_in_entries_and_bytes(monkeypatch):
+    monkeypatch.setattr(memo, "ENTRIES", 2)
+    monkeypatch.setattr(memo, "BYTES", 1000)
+    with memo.session():
+        remembered = memo._MEMORY.get()
+        doubled(np.zeros(100))  # 800 bytes of key and 800 of answer: over the bytes, not kept
+        doubled(np.zeros(10))
+        doubled(np.zeros(11))
+        doubled(np.zeros(12))  # over the entries
+        assert len(remembered) == 2 and remembered.held <= 1000
+        CALLS.clear()
+        doubled(np.zeros(100))
+        assert CALLS == ["doubled"]
