@@ -42,9 +42,14 @@ def staff(request: Request) -> tuple[Visitor, Response | None]:
     return v, None
 
 
-def _assignment(request: Request, v: Visitor):
+def staff_assignment(request: Request):
+    """The staff visitor and the assignment the path names; or the response that sends the visitor
+    away (sign-in, or 404 for a student or an unknown assignment)."""
+    v, away = staff(request)
+    if away:
+        return v, None, away
     a = config(request).backend.assignment(request.path_params["assignment"])
-    return a, (None if a else error(request, v, 404))
+    return v, a, (None if a else error(request, v, 404))
 
 
 def overview(request: Request) -> Response:
@@ -55,10 +60,7 @@ def overview(request: Request) -> Response:
 
 
 def class_page(request: Request) -> Response:
-    v, away = staff(request)
-    if away:
-        return away
-    a, away = _assignment(request, v)
+    v, a, away = staff_assignment(request)
     if away:
         return away
     b = config(request).backend
@@ -88,10 +90,7 @@ def class_page(request: Request) -> Response:
 
 
 def student_page(request: Request) -> Response:
-    v, away = staff(request)
-    if away:
-        return away
-    a, away = _assignment(request, v)
+    v, a, away = staff_assignment(request)
     if away:
         return away
     b = config(request).backend
@@ -111,10 +110,7 @@ def student_page(request: Request) -> Response:
 
 def class_report(request: Request) -> Response:
     """report.html of the counting submissions, with its own CSP (its script is inline, by hash)."""
-    v, away = staff(request)
-    if away:
-        return away
-    a, away = _assignment(request, v)
+    v, a, away = staff_assignment(request)
     if away:
         return away
     cfg = config(request)
@@ -157,10 +153,7 @@ def _report_html(cfg, name: str, lang: str) -> str:
 def download(request: Request) -> Response:
     """grades.csv (the contract of ``autograder grade``), or the Moodle / Canvas import built from it and
     the roster the portal knows (autograder.export.lms)."""
-    v, away = staff(request)
-    if away:
-        return away
-    a, away = _assignment(request, v)
+    v, a, away = staff_assignment(request)
     if away:
         return away
     fmt = request.path_params["fmt"]
@@ -195,10 +188,7 @@ def download(request: Request) -> Response:
 
 
 def extensions_page(request: Request, problem: str = "", status: int = 200) -> Response:
-    v, away = staff(request)
-    if away:
-        return away
-    a, away = _assignment(request, v)
+    v, a, away = staff_assignment(request)
     if away:
         return away
     b = config(request).backend
@@ -215,10 +205,7 @@ def extensions_page(request: Request, problem: str = "", status: int = 200) -> R
 
 
 def _set_extension(request: Request, v: Visitor, form: FormData) -> Response:
-    v, away = staff(request)
-    if away:
-        return away
-    a, away = _assignment(request, v)
+    v, a, away = staff_assignment(request)
     if away:
         return away
     b = config(request).backend
@@ -248,10 +235,7 @@ def parse_local(text: str, tz) -> datetime:
 
 
 def regrade_page(request: Request) -> Response:
-    v, away = staff(request)
-    if away:
-        return away
-    a, away = _assignment(request, v)
+    v, a, away = staff_assignment(request)
     if away:
         return away
     rid = request.path_params.get("rid")
@@ -281,10 +265,7 @@ def current_hash(cfg, name: str) -> str:
 
 
 def _start_regrade(request: Request, v: Visitor, form: FormData) -> Response:
-    v, away = staff(request)
-    if away:
-        return away
-    a, away = _assignment(request, v)
+    v, a, away = staff_assignment(request)
     if away:
         return away
     cfg = config(request)
@@ -295,10 +276,7 @@ def _start_regrade(request: Request, v: Visitor, form: FormData) -> Response:
 
 
 def _decide(request: Request, v: Visitor, form: FormData) -> Response:
-    v, away = staff(request)
-    if away:
-        return away
-    a, away = _assignment(request, v)
+    v, a, away = staff_assignment(request)
     if away:
         return away
     try:
