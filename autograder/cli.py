@@ -195,7 +195,7 @@ def _grade(args) -> int:
     print(class_summary(cr, a))
     print(f"results: {out / 'grades.csv'} and {out}/<student_id>/")
     print(f"gradebook: {cr.gradebook}")
-    return GRADER_FAULT_EXIT if grader_faults(cr.results) else 0
+    return GRADER_FAULT_EXIT if grader_faults(cr.summary) else 0
 
 
 def _history(args) -> int:

@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=None, help="runs per class of 100 (larger: one)")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--skip", default="", help="comma-separated parts to skip: "
-                   "check,cold,gradescope,grading,noop,scale,peers (grading: the throughput table)")
+                   "check,cold,gradescope,grading,noop,memory,scale,peers (grading: the throughput table)")
     args = p.parse_args(argv)
     sizes = [int(s) for s in (args.sizes or ("100,300" if args.quick else "100,1000,2000")).split(",")]
     runs = args.runs or (1 if args.quick else 3)
@@ -229,6 +229,11 @@ def main(argv: list[str] | None = None) -> int:
             _throughput(tmp, sizes, runs, args.jobs, name, bare)
         if "noop" not in skip:
             _noop(tmp, 300, name, args.jobs)
+    if "memory" not in skip:
+        print()
+        import bench_memory
+
+        bench_memory.main(quick=args.quick, name=name)
     if "scale" not in skip:
         print()
         import bench_scale
@@ -282,13 +287,20 @@ def _throughput(tmp: Path, sizes: list[int], runs: int, jobs: int, name: str, ba
               f"{r_hi[1] / 2**20:.0f} MB ({(r_hi[1] / r_lo[1] - 1) * 100:+.0f}%)")
 
 
-def _noop(tmp: Path, n: int, name: str, jobs: int) -> None:
+def _noop(tmp: Path, n: int, name: str, jobs: int) -> float:
+    """Seconds of `autograder grade` run again on a class it has just graded (median of 3): what is
+    left is discovery (the vetting cache answers), reading each result once, the gradebook's record
+    of the run, grades.csv, and the class files' key (they are not rebuilt)."""
     subs, out = tmp / f"noop{n}", tmp / f"noop{n}-out"
     make_class(subs, n, name)
     full = grade_cli(subs, name, out, jobs)[0]
+    # The class was written seconds before the first run: entries changed that recently are vetted but
+    # not cached (intake.vetcache.FRESH_NS), so the second run still vets them and fills the cache.
+    second = grade_cli(subs, name, out, jobs)[0]
     again = statistics.median(grade_cli(subs, name, out, jobs)[0] for _ in range(3))
     print(f"rerun with nothing changed, {n} students: {again:.2f} s, {again / full:.3f} of the full run "
-          f"({full:.1f} s) (target <= 1.5 s)")
+          f"({full:.1f} s) (target <= 1.5 s); the first rerun (filling the vetting cache): {second:.2f} s")
+    return again
 
 
 if __name__ == "__main__":

@@ -18,11 +18,12 @@ WORK = ".work"  # grading.batch: the vetted copies the workers read, the grading
 LOCK = ".lock"  # grading.batch: held while a run writes into OUT
 CLASS_FILES_KEY = ".class-files.key"  # reports.class_report: what the class files were made of
 FINGERPRINTS_FILE = ".fingerprints.npz"  # reports.class_report: similarity fingerprints, kept between runs
+VETTING_CACHE = ".vetting-cache"  # intake.vetcache: verdicts by entry and stat, kept between runs
 GRADEBOOK = ".gradebook.sqlite"  # records.gradebook (and SQLite's -journal, -wal, -shm beside it)
 EXPORT_FORMATS = tuple(str(f) for f in GradeFormat)  # export.lms: <assignment>-<format>[-unmatched].csv
 
 RESERVED = frozenset({GRADES_CSV, REPORT_HTML, ITEM_ANALYSIS_CSV, WORK, LOCK, GRADEBOOK, CLASS_FILES_KEY,
-                      FINGERPRINTS_FILE})
+                      FINGERPRINTS_FILE, VETTING_CACHE})
 _EXPORT = re.compile(r".+-(?:" + "|".join(EXPORT_FORMATS) + r")(?:-unmatched)?\.csv")
 
 

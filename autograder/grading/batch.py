@@ -26,10 +26,11 @@ Nothing is lost, and the same class gives the same files:
 
 from __future__ import annotations
 
+import functools
 import shutil
 import statistics
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -41,15 +42,16 @@ from autograder.course.files import write_atomic
 from autograder.course.i18n import N_
 from autograder.course.kinds import Kind
 from autograder.course.late import apply_late, normalize
-from autograder.course.outdir import GRADES_CSV, LOCK, WORK
+from autograder.course.outdir import GRADES_CSV, LOCK, VETTING_CACHE, WORK
 from autograder.course.results import SubmissionResult, exercise_scores
 from autograder.grading.executor import AssignmentRef, Executor, ExecutorFactory, GradeTask, LocalExecutor
 from autograder.grading.hashes import grading_hash
 from autograder.grading.scheduler import GaveUp, Scheduler, watchdog_seconds
 from autograder.grading.session import task_of
-from autograder.grading.store import is_current, load_result, parse_result, save_result
-from autograder.intake.discover import discover
+from autograder.grading.store import is_current, load_result, load_result_text, parse_result, save_result
+from autograder.intake.discover import discover, load_files
 from autograder.intake.submission import Submission
+from autograder.intake.vetcache import VettingCache
 from autograder.render.grades_csv import grades_csv
 
 GRADER_FAILED = N_("the grader failed while grading this submission")  # translated where shown
@@ -57,12 +59,27 @@ GRADER_FAILED = N_("the grader failed while grading this submission")  # transla
 
 @dataclass(frozen=True)
 class ClassResult:
-    results: tuple[SubmissionResult, ...]
+    # Each student's result without its tests (those that failed in the grader's own code are kept),
+    # notes or layers: what grades.csv and the TA's summary need; ``results`` reads the full ones.
+    summary: tuple[SubmissionResult, ...]
     graded: int  # graded in this run (the rest were unchanged since the last run)
     skipped: tuple[str, ...]  # entries of the submissions folder that are not submissions
     seconds: float
     notes: tuple[str, ...] = ()  # for the TA: unreadable or unmatched submission times
     gradebook: str = ""  # where this run was recorded
+    out: Path | None = None  # the results folder
+
+    @functools.cached_property
+    def results(self) -> tuple[SubmissionResult, ...]:
+        """Every student's full result, read from OUT on first use (grading never holds them all)."""
+        return tuple(load_result(self.out, r.student_id) for r in self.summary)
+
+
+def summary_of(r: SubmissionResult, one=lambda x: x) -> SubmissionResult:
+    """``r`` as ``ClassResult.summary`` keeps it; ``one(x)``: the one copy of a value many results share."""
+    return replace(r, tests=tuple(t for t in r.tests if t.kind == Kind.GRADER), notes=(), layers=(),
+                   exercises=tuple(one(e) for e in r.exercises), assignment=one(r.assignment),
+                   assignment_hash=one(r.assignment_hash), due=one(r.due), lang=one(r.lang))
 
 
 def error_result(a: Assignment, sub: Submission, why: str, ahash: str,
@@ -146,16 +163,27 @@ def _grade_class(submissions: Path, course_root: Path, name: str, out: Path, job
         raise GraderError(f"cannot write results into {out}: {exc.strerror or exc}") from None
     with lock:
         _lock(lock, out)
-        subs, skipped = discover(submissions, a)
+        cache = VettingCache(out / VETTING_CACHE, ahash, a.files_map())
+        subs, skipped = discover(submissions, a, cache=cache, keep_files=False)  # files read when needed
+        try:
+            cache.save()
+        except OSError:
+            pass  # only a cache: the next run vets again
         subs, notes = with_times(subs, submitted_at or {}, a)
         (out / GRADES_CSV).unlink(missing_ok=True)
         for stale in [*out.glob("*/.*.tmp"), *out.glob(".*.tmp")]:
             stale.unlink(missing_ok=True)
-        loaded = {s.student_id: load_result(out, s.student_id) for s in subs}  # each result read once
-        todo = [s for s in subs if not is_current(loaded[s.student_id], s, ahash)]
-        graded = {s.student_id for s in todo}
         work = out / WORK
         shutil.rmtree(work, ignore_errors=True)
+        by_id = {s.student_id: s for s in subs}
+        done = _Finished(a, ahash, out)
+        todo = []
+        for sub in subs:  # each result read once, used at once and not kept
+            r, text = load_result_text(out, sub.student_id)
+            if is_current(r, sub, ahash):
+                done.add(sub, r, text)
+            else:
+                todo.append(sub)
         ref = AssignmentRef(str(Path(course_root).resolve()), a.name, lang, ahash)
         # The grading processes start first: they collect the tests while the gradebook opens.
         pool = _executor(ref, a, out, max(1, min(jobs, len(todo))), executor) if todo else None
@@ -168,41 +196,71 @@ def _grade_class(submissions: Path, course_root: Path, name: str, out: Path, job
                 if pool is not None:
                     # A submission with an error is graded as an empty one: every test is listed with
                     # its points, the error heads the feedback.
-                    for r in _schedule(todo, pool, a, ahash, progress):
-                        save_result(out, r, a.title)
+                    for r in _schedule(todo, by_id, pool, a, ahash, progress):
+                        text = save_result(out, r, a.title)
                         gb.record(run, r)
+                        done.add(by_id[r.student_id], r, text)
                     if isinstance(pool, LocalExecutor):
                         pool.finish()  # its processes exit while the class files are written
-                results = []
-                for sub in subs:
-                    sid = sub.student_id
-                    r = load_result(out, sid) if sid in graded else loaded[sid]
-                    if not (is_current(r, sub, ahash) or (r is not None and r.error == GRADER_FAILED)):
-                        r = error_result(a, sub, GRADER_FAILED, ahash, final=False)
-                        save_result(out, r, a.title)
-                    elif (late := apply_late(r, a.late, sub.submitted_at)) != r:
-                        r = late  # its submission time changed since it was graded: no need to regrade
-                        save_result(out, r, a.title)
-                    results.append(r)
-                gb.record_many(run, results)
-                write_class_files(out, results, a)
+                # Every student's result in this run; one the gradebook does not hold yet (a result
+                # written before it existed, a changed late penalty) is read again to be recorded.
+                gb.record_many(run, done.summary(), per_transaction=50,
+                               full=lambda row: load_result(out, row.student_id))
+                write_class_files(out, done.summary(), a)
                 gb.finish_run(run)
             except GradebookError as exc:
                 raise GraderError(f"gradebook: {exc}; finished results are kept (a rerun records them)") \
                     from None
             finally:
                 gb.close()
-            from autograder.reports.class_report import (
-                write_class_report,  # jinja2: the TA's process only
-            )
+            from autograder.reports.class_report import write_class_report_of  # jinja2: only to rebuild
 
-            write_class_report(out, results, a, {s.student_id: s.files for s in subs}, course_root)
+            write_class_report_of(out, done.feed, a, _vetted_files(subs, by_id, a), course_root)
         finally:
             if pool is not None:
                 pool.close()
         shutil.rmtree(work, ignore_errors=True)
-    return ClassResult(tuple(results), len(todo), tuple(skipped), time.monotonic() - t0, tuple(notes),
-                       f"{gb.where} (run {run})")
+    return ClassResult(done.summary(), len(todo), tuple(skipped), time.monotonic() - t0, tuple(notes),
+                       f"{gb.where} (run {run})", out)
+
+
+class _Finished:
+    """Each student's final result as it is known, used at once and not kept: written again when
+    its late penalty changed, reduced to its summary (which the gradebook records) and fed to the
+    class files."""
+
+    def __init__(self, a: Assignment, ahash: str, out: Path):
+        from autograder.reports.class_report import ReportFeed
+
+        self.a, self.ahash, self.out = a, ahash, out
+        self.feed = ReportFeed()
+        self.rows: dict[str, SubmissionResult] = {}
+        self.shared: dict = {}  # exercise scores and texts that many summaries share: kept once
+
+    def add(self, sub: Submission, r: SubmissionResult | None, text: str) -> None:
+        a = self.a
+        if not (is_current(r, sub, self.ahash) or (r is not None and r.error == GRADER_FAILED)):
+            r = error_result(a, sub, GRADER_FAILED, self.ahash, final=False)
+            text = save_result(self.out, r, a.title)
+        elif (late := apply_late(r, a.late, sub.submitted_at)) != r:
+            r = late  # its submission time changed since it was graded: no need to regrade
+            text = save_result(self.out, r, a.title)
+        self.feed.add(r, text)
+        self.rows[r.student_id] = summary_of(r, lambda x: self.shared.setdefault(x, x))
+
+    def summary(self) -> tuple[SubmissionResult, ...]:
+        """Every student's summary, by student id."""
+        return tuple(self.rows[sid] for sid in sorted(self.rows))
+
+
+def _vetted_files(subs: list[Submission], by_id: Mapping[str, Submission], a: Assignment):
+    """(student id, vetted files) of each submission, vetted again one at a time (the class report's
+    similarity section); an entry that changed since it was graded is left out."""
+    for sub in subs:
+        now = by_id[sub.student_id]
+        fresh = load_files(now, a)
+        if fresh.files and fresh.hash == now.hash:
+            yield sub.student_id, fresh.files
 
 
 def _executor(ref: AssignmentRef, a: Assignment, out: Path, jobs: int,
@@ -218,12 +276,12 @@ def _executor(ref: AssignmentRef, a: Assignment, out: Path, jobs: int,
     return pool
 
 
-def _schedule(todo: list[Submission], executor: Executor, a: Assignment, ahash: str, progress: bool):
+def _schedule(todo: list[Submission], by_id: dict[str, Submission], executor: Executor, a: Assignment,
+              ahash: str, progress: bool):
     """Each submission's result as it arrives from the executor's grading processes (a grader failure
-    after a second lost attempt)."""
+    after a second lost attempt). A submission's files are read when its task is handed out
+    (``by_id`` then holds it as vetted at that moment)."""
     from tqdm import tqdm
-
-    by_key = {s.student_id: s for s in todo}
 
     def accept(task: GradeTask, text: str) -> SubmissionResult:
         r = parse_result(text)
@@ -233,11 +291,17 @@ def _schedule(todo: list[Submission], executor: Executor, a: Assignment, ahash: 
                              f"{r.submission_hash[:12]}) where {task.student_id!r} was expected")
         return r
 
+    def prepare(task: GradeTask) -> GradeTask:
+        sub = by_id[task.key]
+        fresh = load_files(sub, a)
+        by_id[task.key] = replace(fresh, files=(), lazy=sub.lazy)
+        return task_of(fresh)
+
     bar = tqdm(total=len(todo), unit="sub", disable=not progress, desc=f"grading {a.name}")
     try:
-        for event in Scheduler(executor, [task_of(s) for s in todo], accept).run():
+        for event in Scheduler(executor, [task_of(s) for s in todo], accept, prepare=prepare).run():
             if isinstance(event, GaveUp):
-                yield error_result(a, by_key[event.task.key], GRADER_FAILED, ahash, final=False)
+                yield error_result(a, by_id[event.task.key], GRADER_FAILED, ahash, final=False)
             else:
                 yield event.result
             bar.update(1)
@@ -245,7 +309,7 @@ def _schedule(todo: list[Submission], executor: Executor, a: Assignment, ahash: 
         bar.close()
 
 
-def write_class_files(out: Path, results: list[SubmissionResult], a: Assignment) -> None:
+def write_class_files(out: Path, results: Sequence[SubmissionResult], a: Assignment) -> None:
     """The class files of ``out`` from all students' results (``autograder report`` calls this too)."""
     write_atomic(out / GRADES_CSV, grades_csv(results, [e.id for e in a.exercises]), durable=True)
 
@@ -311,22 +375,22 @@ def _open_gradebook(db: str | None, out: Path, a: Assignment, ahash: str, option
 
 def class_summary(cr: ClassResult, a: Assignment) -> str:
     """A few lines for the TA's terminal."""
-    scores = [r.score for r in cr.results]
-    lines = [f"{len(cr.results)} submissions ({cr.graded} graded now) in {cr.seconds:.1f} s"]
+    scores = [r.score for r in cr.summary]
+    lines = [f"{len(cr.summary)} submissions ({cr.graded} graded now) in {cr.seconds:.1f} s"]
     if scores:
-        mx = cr.results[0].max_score
+        mx = cr.summary[0].max_score
         lines.append(f"score: mean {statistics.fmean(scores):.1f}, median "
                      f"{statistics.median(scores):g}, min {min(scores):g}, max {max(scores):g}"
                      f" (of {mx:g})")
         for e in a.exercises:
-            got = [x.score for r in cr.results for x in r.exercises if x.id == e.id]
-            full = [x.score == x.max_score for r in cr.results for x in r.exercises if x.id == e.id]
+            got = [x.score for r in cr.summary for x in r.exercises if x.id == e.id]
+            full = [x.score == x.max_score for r in cr.summary for x in r.exercises if x.id == e.id]
             lines.append(f"  {e.id:<26} mean {statistics.fmean(got):5.2f}  full marks "
                          f"{sum(full)}/{len(full)}")
-    lines += [f"could not grade {r.student_id}: {r.error}" for r in cr.results if r.error]
-    lines += grader_fault_summary(cr.results)
+    lines += [f"could not grade {r.student_id}: {r.error}" for r in cr.summary if r.error]
+    lines += grader_fault_summary(cr.summary)
     if a.late is not None:
-        lines += late_summary(cr.results)
+        lines += late_summary(cr.summary)
     lines += list(cr.notes)
     lines += [f"skipped: {s}" for s in cr.skipped]
     return "\n".join(lines)

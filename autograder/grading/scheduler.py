@@ -51,12 +51,15 @@ class GaveUp:
 
 class Scheduler(Generic[R]):
     """Runs ``tasks`` on ``executor``; ``accept(task, results_json)`` validates an outcome (returns
-    the result, or raises ValueError: the outcome counts as lost)."""
+    the result, or raises ValueError: the outcome counts as lost). ``prepare(task)``: the task as it
+    is handed out (the batch reads a submission's files only then, so only the tasks in flight
+    hold their bytes); ``accept`` gets the prepared task."""
 
     def __init__(self, executor: Executor, tasks: Iterable[GradeTask],
                  accept: Callable[[GradeTask, str], R], *, attempts: int = ATTEMPTS,
-                 max_losses: int | None = None):
+                 max_losses: int | None = None, prepare: Callable[[GradeTask], GradeTask] | None = None):
         self.executor, self.accept = executor, accept
+        self.prepare = prepare or (lambda task: task)
         self.max_attempts = attempts
         self.max_losses = max_losses if max_losses is not None else 2 * executor.capacity() + 3
         self.pending: deque[GradeTask] = deque(tasks)
@@ -76,7 +79,7 @@ class Scheduler(Generic[R]):
     def fill(self) -> None:
         """Hand out pending tasks while the executor wants more in flight."""
         while self.pending and len(self.in_flight) < self.executor.capacity():
-            task = self.pending.popleft()
+            task = self.prepare(self.pending.popleft())
             self.attempts[task.key] += 1
             self.in_flight[task.key] = task
             self.executor.submit(task)

@@ -16,15 +16,18 @@ from autograder.intake.submission import Submission
 from autograder.render import gradescope
 from autograder.render.feedback import feedback_md
 
-__all__ = ["is_current", "load_result", "parse_result", "save_result", "write_atomic"]
+__all__ = ["is_current", "load_result", "load_result_text", "parse_result", "save_result", "write_atomic"]
 
 
-def save_result(out: Path, r: SubmissionResult, title: str = "") -> None:
-    """feedback.md, then results.json (its presence means: this student is done)."""
+def save_result(out: Path, r: SubmissionResult, title: str = "") -> str:
+    """feedback.md, then results.json (its presence means: this student is done); returns the
+    results.json text."""
     folder = Path(out) / r.student_id
     folder.mkdir(parents=True, exist_ok=True)
     write_atomic(folder / "feedback.md", feedback_md(r, title))
-    write_atomic(folder / "results.json", gradescope.dumps(r))
+    text = gradescope.dumps(r)
+    write_atomic(folder / "results.json", text)
+    return text
 
 
 def parse_result(text: str) -> SubmissionResult:
@@ -36,10 +39,16 @@ def parse_result(text: str) -> SubmissionResult:
 
 
 def load_result(out: Path, student_id: str) -> SubmissionResult | None:
+    return load_result_text(out, student_id)[0]
+
+
+def load_result_text(out: Path, student_id: str) -> tuple[SubmissionResult | None, str]:
+    """(the result in OUT/<id>/results.json, its text); (None, "") when there is none this grader reads."""
     try:
-        return parse_result((Path(out) / student_id / "results.json").read_text(encoding="utf-8"))
+        text = (Path(out) / student_id / "results.json").read_text(encoding="utf-8")
+        return parse_result(text), text
     except (OSError, ValueError):
-        return None
+        return None, ""
 
 
 def is_current(r: SubmissionResult | None, sub: Submission, ahash: str) -> bool:

@@ -22,9 +22,10 @@ from pathlib import Path
 
 from autograder.course.assignment import Assignment
 from autograder.course.i18n import N_, _
-from autograder.intake.nbgrader import discover_submitted, submitted_folder
+from autograder.intake.nbgrader import discover_submitted, load_submitted, submitted_folder
 from autograder.intake.submission import Submission, id_problem
-from autograder.intake.unpack import Limits, Unpacked, content_hash, materialize, show, unpack
+from autograder.intake.unpack import Limits, Unpacked, content_hash, materialize, show
+from autograder.intake.vetcache import VettingCache, submission_of
 
 # Formats students do hand in that this grader does not open: a row with an error, not a skip.
 UNSUPPORTED = (".tar.gz", ".tar.bz2", ".tar.xz", ".rar", ".7z", ".tar", ".tgz", ".gz", ".bz2", ".xz")
@@ -86,17 +87,22 @@ def _error_submission(sid: str, folder: Path, source: str, error: str, sentence:
     return Submission(sid, folder, notes, content_hash((), notes, error), source, error)
 
 
-def discover(root: Path, assignment: Assignment, limits: Limits | None = None
+def discover(root: Path, assignment: Assignment, limits: Limits | None = None,
+             cache: VettingCache | None = None, keep_files: bool = True
              ) -> tuple[list[Submission], list[str]]:
     """Submissions under ``root`` (one entry per student, vetted), and lines about skipped entries.
 
+    ``cache``: verdicts of earlier runs (``intake.vetcache``): an unchanged entry is not read again.
+    ``keep_files=False``: the vetted files are dropped (``Submission.lazy``; ``load_files`` reads
+    them again when they are needed), so a class's bytes are never all held at once.
     Raises OSError only when ``root`` itself cannot be listed; a problem with one entry is that
     student's error or note, never an exception.
     """
     root = Path(root)
+    limits = limits or Limits()
     nbgrader = submitted_folder(root, assignment.name)
     if nbgrader is not None:  # a course collecting with nbgrader: submitted/<student>/<assignment>/
-        return discover_submitted(nbgrader, assignment, limits)
+        return discover_submitted(nbgrader, assignment, limits, cache, keep_files)
     with os.scandir(root) as it:
         entries = sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
     files = assignment.files_map()
@@ -127,14 +133,30 @@ def discover(root: Path, assignment: Assignment, limits: Limits | None = None
                 _("{name}: this kind of file cannot be graded (submit a folder, a .zip or .py "
                   "files).").format(name=show(source)))))
             continue
-        try:
-            u = unpack(path, files, limits or Limits())
-        except Exception as exc:  # noqa: BLE001 - one unreadable entry must not stop the batch
-            u = Unpacked((), (_("The grader could not read {name} ({error}); your TA sees this.").format(
-                name=show(source), error=type(exc).__name__),),
-                N_("the submission could not be read (a grader fault)"))
-        subs.append(Submission(sid, path, u.notes, u.hash, source, u.error, files=u.files))
+        subs.append(_submission(sid, path, source, files, limits, cache, keep_files))
     return subs, skipped
+
+
+def _submission(sid: str, path: Path, source: str, files: dict, limits: Limits, cache: VettingCache | None,
+                keep_files: bool, submitted_at: str = "") -> Submission:
+    try:
+        return submission_of(sid, path, source, files, limits, cache, keep_files, submitted_at)
+    except Exception as exc:  # noqa: BLE001 - one unreadable entry must not stop the batch
+        u = Unpacked((), (_("The grader could not read {name} ({error}); your TA sees this.").format(
+            name=show(source), error=type(exc).__name__),),
+            N_("the submission could not be read (a grader fault)"))
+        return Submission(sid, path, u.notes, u.hash, source, u.error, submitted_at)
+
+
+def load_files(sub: Submission, assignment: Assignment, limits: Limits | None = None) -> Submission:
+    """``sub`` with its vetted files: the entry vetted again when discovery did not keep them (its
+    hash, notes and error are the new vetting's: the entry may have changed since)."""
+    if not sub.lazy:
+        return sub
+    if sub.source.startswith("submitted/"):  # nbgrader's layout: its own wording of a grader fault
+        return load_submitted(sub, assignment, limits or Limits())
+    return _submission(sub.student_id, sub.folder, sub.source, assignment.files_map(), limits or Limits(),
+                       None, True, sub.submitted_at)
 
 
 def prepare(sub: Submission, work: Path) -> Submission:

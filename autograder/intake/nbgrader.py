@@ -24,7 +24,8 @@ from pathlib import Path
 from autograder.course.assignment import Assignment
 from autograder.course.i18n import N_, _
 from autograder.intake.submission import Submission, id_problem
-from autograder.intake.unpack import Limits, Unpacked, show, unpack
+from autograder.intake.unpack import Limits, Unpacked, show
+from autograder.intake.vetcache import VettingCache, submission_of
 
 COURSE_MARKERS = ("nbgrader_config.py", "gradebook.db", "source")
 TIMESTAMP = "timestamp.txt"
@@ -105,7 +106,8 @@ def read_timestamp(folder: Path) -> tuple[str, str]:
         return "", f"{TIMESTAMP} says {show(text)!r}, which is not a time ({exc})"
 
 
-def discover_submitted(submitted: Path, assignment: Assignment, limits: Limits | None = None
+def discover_submitted(submitted: Path, assignment: Assignment, limits: Limits | None = None,
+                       cache: VettingCache | None = None, keep_files: bool = True
                        ) -> tuple[list[Submission], list[str]]:
     """One submission per ``submitted/<student>/<assignment>/``, and lines for the TA (what was skipped,
     submission times that could not be read)."""
@@ -131,12 +133,23 @@ def discover_submitted(submitted: Path, assignment: Assignment, limits: Limits |
         when, why = read_timestamp(folder)
         if why and why != f"no {TIMESTAMP}":
             lines.append(f"{show(sid)}: {why}; the submission time is unknown")
-        try:
-            u = unpack(folder, assignment.files_map(), limits or Limits())
-        except Exception as exc:  # noqa: BLE001 - one unreadable entry must not stop the batch
-            why = _("The grader could not read your submission ({error}); your TA sees this.")
-            u = Unpacked((), (why.format(error=type(exc).__name__),),
-                         N_("the submission could not be read (a grader fault)"))
-        subs.append(Submission(sid, folder, u.notes, u.hash, f"submitted/{sid}/{name}/", u.error, when,
-                               u.files))
+        subs.append(_submission(sid, folder, f"submitted/{sid}/{name}/", assignment.files_map(),
+                                limits or Limits(), cache, keep_files, when))
     return subs, lines
+
+
+def _submission(sid: str, folder: Path, source: str, files: dict, limits: Limits, cache: VettingCache | None,
+                keep_files: bool, when: str) -> Submission:
+    try:
+        return submission_of(sid, folder, source, files, limits, cache, keep_files, when)
+    except Exception as exc:  # noqa: BLE001 - one unreadable entry must not stop the batch
+        why = _("The grader could not read your submission ({error}); your TA sees this.")
+        u = Unpacked((), (why.format(error=type(exc).__name__),),
+                     N_("the submission could not be read (a grader fault)"))
+        return Submission(sid, folder, u.notes, u.hash, source, u.error, when)
+
+
+def load_submitted(sub: Submission, assignment: Assignment, limits: Limits) -> Submission:
+    """``discover.load_files`` of a submission found in nbgrader's layout."""
+    return _submission(sub.student_id, sub.folder, sub.source, assignment.files_map(), limits, None, True,
+                       sub.submitted_at)

@@ -32,3 +32,4 @@ class Submission:
     error: str = ""  # set when nothing can be graded (the reason is also in ``notes``)
     submitted_at: str = ""  # ISO 8601 with offset, when known (nbgrader timestamp.txt, Gradescope, TA)
     files: tuple[tuple[str, bytes], ...] = field(default=(), repr=False, compare=False)
+    lazy: bool = False  # the vetted files were not kept (``files`` is empty): ``discover.load_files``

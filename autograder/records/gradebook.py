@@ -261,12 +261,17 @@ class Gradebook:
         """Record ``r`` as this run's result for its student; True when it is a new result."""
         return bool(self._write(lambda c: _record(c, run_id, [r]), f"recording {r.student_id}"))
 
-    def record_many(self, run_id: int, rs: Iterable[SubmissionResult], per_transaction: int = 200) -> int:
-        """``record`` each of ``rs``, a few hundred per transaction; returns how many were new."""
+    def record_many(self, run_id: int, rs: Iterable[SubmissionResult], per_transaction: int = 200,
+                    full: Callable[[SubmissionResult], SubmissionResult | None] | None = None) -> int:
+        """``record`` each of ``rs``, a few hundred per transaction; returns how many were new.
+
+        ``full(r)``: the complete result when ``r`` is one without its tests (a summary), called only
+        for a result that must be added (None: ``r`` is skipped); so a class whose results are all
+        recorded already is recorded without reading them."""
         rs, new = list(rs), 0
         for i in range(0, len(rs), per_transaction):
             chunk = rs[i:i + per_transaction]
-            new += self._write(lambda c, chunk=chunk: _record(c, run_id, chunk),
+            new += self._write(lambda c, chunk=chunk: _record(c, run_id, chunk, full),
                                f"recording {len(chunk)} results")
         return new
 
@@ -315,7 +320,8 @@ def _key(x) -> tuple:
     return (x.submission_hash, x.assignment_hash, x.submitted_at, x.due, round(x.score, 6), x.error)
 
 
-def _record(c: sa.Connection, run_id: int, rs: list[SubmissionResult]) -> int:
+def _record(c: sa.Connection, run_id: int, rs: list[SubmissionResult],
+            full: Callable[[SubmissionResult], SubmissionResult | None] | None = None) -> int:
     """Record ``rs`` (a few hundred at most) in this run, in a handful of statements; how many were new."""
     version = c.execute(sa.select(runs.c.grader_version).where(runs.c.id == run_id)).scalar_one()
     latest = {}
@@ -330,6 +336,10 @@ def _record(c: sa.Connection, run_id: int, rs: list[SubmissionResult]) -> int:
         if last is not None and _key(last) == _key(r):
             entries[r.student_id] = last.id
             continue
+        if full is not None:
+            r = full(r)
+            if r is None:
+                continue
         attempt = 1 if last is None else last.attempt + 1
         rid = c.execute(sa.insert(results), dict(
             run_id=run_id, assignment=r.assignment, student_id=r.student_id, attempt=attempt,

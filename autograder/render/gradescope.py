@@ -54,13 +54,16 @@ def dumps(r: SubmissionResult) -> str:
     return json.dumps(to_gradescope(r), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
+_STATUS = {s.value: s for s in Status}  # a dict lookup instead of Enum(value): a class's results are many
+_KIND = {k.value: k for k in Kind}
+
+
 def from_gradescope(doc: dict) -> SubmissionResult:
-    """Rebuild a result from a results.json this grader wrote."""
+    """Rebuild a result from a results.json this grader wrote (KeyError: an unknown status or kind)."""
     x = doc["extra_data"]
     tests = tuple(
-        TestResult(nodeid=nid, name=t["name"], exercise=t["tags"][0], score=t["score"],
-                   max_score=t["max_score"], status=Status(t["status"]), feedback=t["output"],
-                   kind=Kind(kind), mistake=mistake, visibility=t["visibility"])
+        TestResult(nid, t["name"], t["tags"][0], t["score"], t["max_score"], _STATUS[t["status"]],
+                   t["output"], _KIND[kind], mistake, t["visibility"])
         for t, nid, kind, mistake in zip(doc["tests"], x["test_ids"], x["kinds"], x["mistakes"],
                                          strict=True)
     )

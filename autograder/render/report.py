@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import gettext
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -76,10 +76,16 @@ def _script(env: Environment) -> tuple[Markup, str]:
 
 def report_html(data: ReportInput, env: Environment | None = None,
                 plots: Callable[[ClassStats, float, Environment], Plots] = Plots) -> str:
+    return "".join(report_html_parts(data, env, plots))
+
+
+def report_html_parts(data: ReportInput, env: Environment | None = None,
+                      plots: Callable[[ClassStats, float, Environment], Plots] = Plots) -> Iterator[str]:
+    """``report_html`` in pieces as the template makes them (a large class's page is never one string)."""
     env = env or environment()
     script, script_hash = _script(env)
     s = data.stats
-    return env.get_template("report.html.j2").render(
+    yield from env.get_template("report.html.j2").generate(
         title=data.title, lang=data.lang, stats=s, similarity=data.similarity, script=script,
         script_hash=script_hash, plots=plots(s, data.negative_threshold, env),
         negative_threshold=data.negative_threshold, similarity_threshold=data.similarity_threshold,

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import math
 import statistics
+from array import array
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from autograder.course.kinds import ERROR_KINDS, Kind
+from autograder.course.kinds import ERROR_KINDS, Kind, Status
 from autograder.course.results import SubmissionResult
 
 # ERROR_KINDS: failed tests where the grading of the code hit an error rather than the code giving a
@@ -211,20 +212,150 @@ def problems(results: Sequence[SubmissionResult]) -> tuple[Problem, ...]:
 
 def class_stats(results: Sequence[SubmissionResult]) -> ClassStats:
     """Everything the class report shows, from all students' results."""
-    results = sorted(results, key=lambda r: r.student_id)
-    exercises = exercise_stats(results)
-    probs = problems(results)
-    with_problem = {p.student_id for p in probs}
-    rows = []
+    builder = ClassStatsBuilder()
     for r in results:
-        by_id = {e.id: e.score for e in r.exercises}
-        rows.append(StudentRow(r.student_id, r.score, r.max_score,
-                               tuple(by_id.get(e.id, 0.0) for e in exercises),
-                               sum(1 for t in r.tests if not t.passed), r.student_id in with_problem))
-    scores = tuple(r.score for r in results)
-    max_score = max((r.max_score for r in results), default=0.0)
-    return ClassStats(
-        assignment=results[0].assignment if results else "",
-        scores=scores, score=score_stats(scores, max_score), exercises=exercises,
-        items=item_analysis(results), mistakes=frequent_mistakes(results), problems=probs,
-        students=tuple(rows))
+        builder.add(r)
+    return builder.finish()
+
+
+@dataclass(frozen=True, slots=True)
+class _Record:
+    """One student's part of the class statistics, without the texts of the result."""
+
+    student_id: str
+    assignment: str
+    score: float
+    max_score: float
+    exercises: tuple[tuple[str, float, float, bool], ...]  # (id, score, max_score, core)
+    total: float  # points of all tests
+    tests: tuple[int, ...]  # each test's (nodeid, name, exercise, max_score), by ClassStatsBuilder.meta index
+    scores: array  # each test's points ('d')
+    flags: bytes  # each test: PASSED | GRADER bits
+    mistakes: tuple[tuple[str, str], ...]  # (mistake, exercise) of each failed test that names one
+    failed: int
+    problem: Problem | None
+
+
+_PASSED, _GRADER = 1, 2
+
+
+class ClassStatsBuilder:
+    """``class_stats`` one result at a time, in any order: each result is reduced to numbers (a
+    ``_Record``, about a kilobyte) when it is added, so a class's results are never all held."""
+
+    def __init__(self) -> None:
+        self.records: list[_Record] = []
+        self.meta: dict[tuple, int] = {}  # (nodeid, name, exercise, max_score) -> index
+        self._shared: dict = {}  # one object for equal texts and test sequences
+
+    def _one(self, x):
+        return self._shared.setdefault(x, x)
+
+    def add(self, r: SubmissionResult) -> None:
+        one, meta = self._one, self.meta
+        idx, scores, flags, mistakes, hit = [], array("d"), bytearray(), [], []
+        total = 0
+        for t in r.tests:
+            passed = t.status == Status.PASSED
+            idx.append(meta.setdefault((t.nodeid, t.name, t.exercise, t.max_score), len(meta)))
+            scores.append(t.score)
+            total += t.score
+            flags.append((_PASSED if passed else 0) | (_GRADER if t.kind == Kind.GRADER else 0))
+            if not passed:
+                if t.mistake:
+                    mistakes.append((one(t.mistake), one(t.exercise)))
+                if t.kind in ERROR_KINDS:
+                    hit.append(t)
+        problem = None
+        if r.error or hit:
+            kinds = tuple(k for k in ERROR_KINDS if any(t.kind == k for t in hit))
+            problem = Problem(r.student_id, r.error, kinds,
+                              tuple(dict.fromkeys(t.feedback for t in hit if t.feedback)), len(hit))
+        self.records.append(_Record(
+            r.student_id, one(r.assignment), r.score, r.max_score,
+            tuple(one((e.id, e.score, e.max_score, e.core)) for e in r.exercises), total, one(tuple(idx)),
+            scores, bytes(flags), tuple(mistakes), len(r.tests) - sum(f & _PASSED for f in flags), problem))
+
+    def finish(self) -> ClassStats:
+        """The statistics of every result added, exactly as ``class_stats`` of them all (by student id)."""
+        recs = sorted(self.records, key=lambda r: r.student_id)
+        exercises = self._exercises(recs)
+        probs = tuple(r.problem for r in recs if r.problem is not None)
+        with_problem = {p.student_id for p in probs}
+        rows = []
+        for r in recs:
+            by_id = {e[0]: e[1] for e in r.exercises}
+            rows.append(StudentRow(r.student_id, r.score, r.max_score,
+                                   tuple(by_id.get(e.id, 0.0) for e in exercises), r.failed,
+                                   r.student_id in with_problem))
+        scores = tuple(r.score for r in recs)
+        max_score = max((r.max_score for r in recs), default=0.0)
+        return ClassStats(
+            assignment=recs[0].assignment if recs else "",
+            scores=scores, score=score_stats(scores, max_score), exercises=exercises,
+            items=self._items(recs), mistakes=self._mistakes(recs), problems=probs, students=tuple(rows))
+
+    @staticmethod
+    def _exercises(recs: list[_Record]) -> tuple[ExerciseStats, ...]:
+        """As ``exercise_stats``."""
+        core: dict[str, bool] = {}
+        got: dict[str, list[float]] = defaultdict(list)
+        worth: dict[str, float] = defaultdict(float)
+        for r in recs:
+            for ex_id, score, max_score, is_core in r.exercises:
+                core.setdefault(ex_id, is_core)
+                got[ex_id].append(score)
+                worth[ex_id] = max(worth[ex_id], max_score)
+        out = []
+        for ex_id, is_core in core.items():
+            scores = got[ex_id]
+            full = sum(1 for s in scores if s >= worth[ex_id] - EPS) if worth[ex_id] > 0 else 0
+            out.append(ExerciseStats(ex_id, is_core, worth[ex_id], len(scores), statistics.fmean(scores),
+                                     statistics.median(scores), full))
+        return tuple(out)
+
+    def _items(self, recs: list[_Record]) -> tuple[ItemStats, ...]:
+        """As ``item_analysis``: per test, its passes and the rest scores, as arrays."""
+        metas = list(self.meta)
+        totals = {r.student_id: r.total for r in recs}
+        by_test: dict[str, tuple[tuple, bytearray, array, list[bool]]] = {}
+        for r in recs:
+            total = totals[r.student_id]
+            for m, score, flag in zip(r.tests, r.scores, r.flags, strict=True):
+                nodeid = metas[m][0]
+                row = by_test.get(nodeid)
+                if row is None:
+                    row = by_test[nodeid] = (metas[m], bytearray(), array("d"), [False])
+                row[1].append(flag & _PASSED)
+                row[2].append(total - score)
+                row[3][0] = row[3][0] or bool(flag & _GRADER)
+        items = []
+        for nodeid, ((_nid, name, exercise, max_score), passed, rest, grader) in by_test.items():
+            r_pb = point_biserial(passed, rest)
+            flags = []
+            if all(passed):
+                flags.append(ALL_PASS)
+            if not any(passed):
+                flags.append(NONE_PASS)
+            if r_pb is not None and r_pb < NEGATIVE_DISCRIMINATION:
+                flags.append(NEGATIVE)
+            if grader[0]:
+                flags.append(GRADER_FAULT)
+            items.append(ItemStats(nodeid, name, exercise, max_score, len(passed), sum(passed), r_pb,
+                                   tuple(flags)))
+        return tuple(items)
+
+    @staticmethod
+    def _mistakes(recs: list[_Record]) -> tuple[MistakeCount, ...]:
+        """As ``frequent_mistakes``."""
+        students: dict[str, list[str]] = defaultdict(list)
+        exercises: dict[str, dict[str, None]] = defaultdict(dict)
+        for r in recs:
+            mine = {}
+            for m, ex in r.mistakes:
+                mine[m] = None
+                exercises[m][ex] = None
+            for m in mine:
+                students[m].append(r.student_id)
+        ranked = sorted(students, key=lambda m: (-len(students[m]), m))
+        return tuple(MistakeCount(m, tuple(students[m]), tuple(exercises[m])) for m in ranked)

@@ -8,8 +8,7 @@ files the grader read, compared against the stubs and, when the course has it, t
 from __future__ import annotations
 
 import hashlib
-import pickle
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,14 +19,40 @@ from autograder.course.files import write_atomic
 from autograder.course.i18n import _
 from autograder.course.outdir import CLASS_FILES_KEY, FINGERPRINTS_FILE, ITEM_ANALYSIS_CSV, REPORT_HTML
 from autograder.course.results import SubmissionResult
-from autograder.render.item_analysis_csv import item_analysis_csv
-from autograder.render.report import ReportInput, report_html
-from autograder.reports import similarity
-from autograder.reports.analysis import NEGATIVE_DISCRIMINATION, class_stats
+from autograder.reports.analysis import NEGATIVE_DISCRIMINATION, ClassStatsBuilder
 
+# similarity (numpy) and render.report (jinja2) are imported only when the class files are rebuilt.
 REPORT, ITEMS = REPORT_HTML, ITEM_ANALYSIS_CSV
 KEY = CLASS_FILES_KEY  # the hash of what report.html and item_analysis.csv were made of
 FINGERPRINTS = FINGERPRINTS_FILE  # similarity fingerprints by file hash, kept between runs (not in .work/)
+
+Files = Mapping[str, Sequence[tuple[str, bytes]]] | Iterable[tuple[str, Sequence[tuple[str, bytes]]]]
+
+
+class ReportFeed:
+    """What the class files are made of, one result at a time (a result is not kept: its statistics
+    are reduced to numbers, its results.json text to a digest)."""
+
+    def __init__(self) -> None:
+        self.stats = ClassStatsBuilder()
+        self.digests: list[tuple[str, bytes]] = []
+
+    def add(self, r: SubmissionResult, text: str | None = None) -> None:
+        """``r`` and its results.json ``text`` (default: rendered from ``r``, as the store writes it)."""
+        if text is None:
+            from autograder.render.gradescope import dumps
+
+            text = dumps(r)
+        self.digests.append((r.student_id, hashlib.sha256(text.encode("utf-8")).digest()))
+        # A result's error is a fixed English phrase (grading.GRADER_FAILED, unpack's): shown translated.
+        self.stats.add(replace(r, error=_(r.error)) if r.error else r)
+
+    def digest(self) -> bytes:
+        """Of every result's text, in student order: equal digests, equal results."""
+        h = hashlib.sha256()
+        for sid, d in sorted(self.digests, key=lambda x: x[0]):
+            h.update(sid.encode("utf-8", "surrogatepass") + b"\0" + d)
+        return h.digest()
 
 
 def baseline(a: Assignment, course_root: Path | None) -> list[dict[str, bytes]]:
@@ -43,41 +68,55 @@ def baseline(a: Assignment, course_root: Path | None) -> list[dict[str, bytes]]:
 
 
 def write_class_report(out: Path, results: Sequence[SubmissionResult], a: Assignment,
-                       files: Mapping[str, Sequence[tuple[str, bytes]]] | None = None,
-                       course_root: Path | None = None, max_groups: int = similarity.MAX_GROUPS
-                       ) -> tuple[Path, Path]:
+                       files: Files | None = None, course_root: Path | None = None,
+                       max_groups: int | None = None) -> tuple[Path, Path]:
     """Write report.html (in the active language) and item_analysis.csv into ``out``; ``files``: student
     id -> the vetted (name, content) pairs of the submission (None: the similarity section says it was
-    not computed); ``max_groups``: similar groups listed at most."""
+    not computed); ``max_groups``: similar groups listed at most (default ``similarity.MAX_GROUPS``)."""
+    feed = ReportFeed()
+    for r in results:
+        feed.add(r)
+    return write_class_report_of(out, feed, a, files, course_root, max_groups)
+
+
+def write_class_report_of(out: Path, feed: ReportFeed, a: Assignment, files: Files | None = None,
+                          course_root: Path | None = None, max_groups: int | None = None
+                          ) -> tuple[Path, Path]:
+    """``write_class_report`` from a ``ReportFeed`` of every result; ``files`` may be an iterable of
+    (student id, files) pairs, read one student at a time and only when the files are rebuilt."""
     out = Path(out)
     base = baseline(a, course_root)
-    key = _key(results, a, base, files is not None, max_groups)
+    key = _key(feed.digest(), a, base, files is not None, max_groups)
     try:
         if (out / KEY).read_text(encoding="utf-8") == key and (out / REPORT).is_file() \
                 and (out / ITEMS).is_file():
             return out / REPORT, out / ITEMS  # made of these very results: nothing to rebuild
     except OSError:
         pass
+    from autograder.render.item_analysis_csv import item_analysis_csv
+    from autograder.render.report import ReportInput, report_html_parts
+    from autograder.reports import similarity
+
     (out / KEY).unlink(missing_ok=True)
-    # A result's error is a fixed English phrase (grading.GRADER_FAILED, unpack's): shown translated.
-    stats = class_stats([replace(r, error=_(r.error)) if r.error else r for r in results])
+    stats = feed.stats.finish()
     groups = None
     if files is not None:
-        subs = {sid: {name: data for name, data in fs if name in a.files} for sid, fs in files.items()}
+        pairs = files.items() if isinstance(files, Mapping) else files
+        subs = ((sid, {name: data for name, data in fs if name in a.files}) for sid, fs in pairs)
         cache = similarity.FingerprintCache(out / FINGERPRINTS)
-        groups = similarity.similar_groups({sid: fs for sid, fs in subs.items() if fs},
-                                           base, max_groups=max_groups, cache=cache)
+        groups = similarity.similar_groups(((sid, fs) for sid, fs in subs if fs), base,
+                                           max_groups=max_groups or similarity.MAX_GROUPS, cache=cache)
         cache.save()
-    html = report_html(ReportInput(_(a.title), stats, groups, NEGATIVE_DISCRIMINATION, similarity.THRESHOLD,
-                                   similarity.K, i18n.current()))
+    html = report_html_parts(ReportInput(_(a.title), stats, groups, NEGATIVE_DISCRIMINATION,
+                                         similarity.THRESHOLD, similarity.K, i18n.current()))
     write_atomic(out / ITEMS, item_analysis_csv(stats.items))
-    write_atomic(out / REPORT, html)
+    write_atomic(out / REPORT, html)  # written as it is rendered
     write_atomic(out / KEY, key)
     return out / REPORT, out / ITEMS
 
 
-def _key(results: Sequence[SubmissionResult], a: Assignment, base: list[dict[str, bytes]],
-         with_files: bool, max_groups: int) -> str:
+def _key(results: bytes, a: Assignment, base: list[dict[str, bytes]], with_files: bool,
+         max_groups: int | None) -> str:
     """What the class files are made of: every result (its submission hash stands for its files),
     the baseline, the language, the grader's version and the sources that render them. Equal keys, equal
     files."""
@@ -92,5 +131,5 @@ def _key(results: Sequence[SubmissionResult], a: Assignment, base: list[dict[str
     for files in base:
         for name in sorted(files):
             h.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
-    h.update(pickle.dumps(list(results), protocol=5))  # local, never loaded: only hashed
+    h.update(results)
     return h.hexdigest()

@@ -254,38 +254,59 @@ class _Own:
     files: dict  # file name -> normalised-code digest (only files not in the baseline)
 
 
-def own_code(submissions: Mapping[str, Mapping[str, bytes | str]],
-             baseline: Iterable[Mapping[str, bytes | str]] = (), min_own: int = MIN_OWN,
-             cache: FingerprintCache | None = None) -> dict[str, _Own]:
+Submissions = Mapping[str, Mapping[str, bytes | str]] | Iterable[tuple[str, Mapping[str, bytes | str]]]
+
+
+def own_code(submissions: Submissions, baseline: Iterable[Mapping[str, bytes | str]] = (),
+             min_own: int = MIN_OWN, cache: FingerprintCache | None = None) -> dict[str, _Own]:
     """Each submission's own k-grams (those not in the baseline), for those with at least
-    ``min_own`` of them."""
+    ``min_own`` of them. ``submissions``: student id -> file name -> content, or an iterable of
+    (student id, files) pairs, read one student at a time (only own k-grams are kept)."""
     cache = cache if cache is not None else FingerprintCache()
-    base = [(name, cache.get(data, parse)) for files in baseline for name, data in files.items()
-            for parse in (True, False)]  # a student file that does not parse is compared unparsed
-    fps = {sid: {name: cache.get(data) for name, data in sorted(files.items())}
-           for sid, files in submissions.items()}
-    return own_of_fingerprints(fps, base, min_own)
+    base = _baseline([(name, cache.get(data, parse)) for files in baseline for name, data in files.items()
+                      for parse in (True, False)])  # a student file that does not parse is compared unparsed
+    pairs = submissions.items() if isinstance(submissions, Mapping) else submissions
+    out = {}
+    for sid, files in pairs:
+        own = _own(base, {name: cache.get(data) for name, data in sorted(files.items())}, min_own)
+        if own is not None:
+            out[sid] = own
+    return out
+
+
+def _baseline(baseline: Iterable[tuple[str, FileFingerprint]]) -> tuple[np.ndarray, dict[str, set[bytes]]]:
+    """(every k-gram of the baseline, sorted; file name -> normalised-code digests of its files)."""
+    base_parts, base_files = [np.zeros(0, np.uint64)], {}
+    for name, fp in baseline:
+        base_parts.append(fp.grams)
+        base_files.setdefault(name, set()).add(fp.code)
+    return np.unique(np.concatenate(base_parts)), base_files
+
+
+def _own(base: tuple[np.ndarray, dict[str, set[bytes]]], fps: Mapping[str, FileFingerprint],
+         min_own: int) -> _Own | None:
+    grams_base, base_files = base
+    parts = [f.grams for f in fps.values()]
+    grams = (parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))) if parts else grams_base[:0]
+    if len(grams_base):
+        at = np.searchsorted(grams_base, grams).clip(max=len(grams_base) - 1)
+        grams = grams[grams_base[at] != grams]
+    if len(grams) < min_own:
+        return None
+    return _Own(grams, {n: f.code for n, f in fps.items() if f.code not in base_files.get(n, ())})
 
 
 def own_of_fingerprints(submissions: Mapping[str, Mapping[str, FileFingerprint]],
                         baseline: Iterable[tuple[str, FileFingerprint]] = (),
                         min_own: int = MIN_OWN) -> dict[str, _Own]:
     """``own_code`` on fingerprints already made (student id -> file name -> fingerprint;
-    the baseline as (file name, fingerprint) pairs). All students at once, in numpy."""
-    base_parts, base_files = [np.zeros(0, np.uint64)], {}
-    for name, fp in baseline:
-        base_parts.append(fp.grams)
-        base_files.setdefault(name, set()).add(fp.code)
-    base = np.unique(np.concatenate(base_parts))
+    the baseline as (file name, fingerprint) pairs)."""
+    base = _baseline(baseline)
     out = {}
     for sid, fps in submissions.items():
-        parts = [f.grams for f in fps.values()]
-        grams = (parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))) if parts else base[:0]
-        if len(base):
-            at = np.searchsorted(base, grams).clip(max=len(base) - 1)
-            grams = grams[base[at] != grams]
-        if len(grams) >= min_own:
-            out[sid] = _Own(grams, {n: f.code for n, f in fps.items() if f.code not in base_files.get(n, ())})
+        own = _own(base, fps, min_own)
+        if own is not None:
+            out[sid] = own
     return out
 
 
@@ -359,7 +380,7 @@ def _same_files(own: Mapping[str, _Own], sids: Iterable[str]) -> tuple[str, ...]
     return tuple(n for n, code in first.items() if all(own[s].files.get(n) == code for s in sids[1:]))
 
 
-def similar_pairs(submissions: Mapping[str, Mapping[str, bytes | str]],
+def similar_pairs(submissions: Submissions,
                   baseline: Iterable[Mapping[str, bytes | str]] = (),
                   threshold: float = THRESHOLD, min_own: int = MIN_OWN,
                   cache: FingerprintCache | None = None) -> tuple[SimilarPair, ...]:
@@ -386,7 +407,7 @@ def similar_pairs(submissions: Mapping[str, Mapping[str, bytes | str]],
     return tuple(sorted(pairs, key=lambda p: (-p.similarity, -p.shared, p.a, p.b)))
 
 
-def similar_groups(submissions: Mapping[str, Mapping[str, bytes | str]],
+def similar_groups(submissions: Submissions,
                    baseline: Iterable[Mapping[str, bytes | str]] = (),
                    threshold: float = THRESHOLD, min_own: int = MIN_OWN, max_groups: int = MAX_GROUPS,
                    cache: FingerprintCache | None = None) -> Similarity:

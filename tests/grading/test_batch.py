@@ -104,6 +104,54 @@ def test_rerun_grades_only_what_changed(tmp_path: Path, course: Path) -> None:
     assert grade(subs, course, out).graded == 5
 
 
+def class_files(out: Path) -> dict[str, bytes]:
+    """Every file a run writes into OUT but the gradebook and the lock (results with their timings)."""
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and not p.name.startswith((".gradebook", ".lock"))}
+
+
+def test_a_noop_rerun_reads_no_submission_and_each_result_once(tmp_path: Path, course: Path,
+                                                                monkeypatch) -> None:
+    from autograder.grading import batch
+    from autograder.intake import vetcache
+
+    monkeypatch.setattr(vetcache, "FRESH_NS", 0)  # the class was written a moment ago
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    make_class(subs, 5)
+    first = grade(subs, course, out)
+    written = class_files(out)
+    assert ".vetting-cache" in written
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("an unchanged submission was read again")
+
+    reads = []
+    real_load = batch.load_result_text
+    monkeypatch.setattr(batch, "load_result_text", lambda o, sid: reads.append(sid) or real_load(o, sid))
+    with monkeypatch.context() as m:
+        m.setattr(vetcache, "unpack", refuse)
+        again = grade(subs, course, out)
+    assert again.graded == 0 and again.summary == first.summary and again.results == first.results
+    assert reads == sorted(reads) == [r.student_id for r in first.summary]  # each result read once
+    assert class_files(out) == written  # not even rewritten: grades.csv has the same bytes
+
+    (out / ".vetting-cache").write_bytes(b"{not json")  # a damaged cache: vetting again, same grades
+    assert grade(subs, course, out).graded == 0 and class_files(out) == written
+
+    (subs / "s01" / "activations.py").write_text(SOL["activations.py"])  # s01 fixes sigmoid
+    fixed = grade(subs, course, out)
+    assert fixed.graded == 1 and [r.score for r in fixed.summary] == [4, 4, 3, 1, 3]
+    fresh = tmp_path / "fresh"
+    grade(subs, course, fresh)
+    now, calm = class_files(out), class_files(fresh)
+    assert now.keys() == calm.keys()
+    for name in now:  # the same class files as a first run of the changed class
+        if name.endswith("results.json"):
+            assert timeless(out / name) == timeless(fresh / name), name
+        elif name not in (".vetting-cache", ".fingerprints.npz", ".class-files.key"):
+            assert now[name] == calm[name], name
+
+
 def test_killed_batch_resumes_to_the_same_grades(tmp_path: Path, course: Path) -> None:
     subs = tmp_path / "subs"
     make_class(subs, 30, slow=8)

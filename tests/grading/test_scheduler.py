@@ -140,3 +140,26 @@ def test_many_outcomes_at_once_and_an_empty_run() -> None:
 def test_task_keys_must_be_unique() -> None:
     with pytest.raises(ValueError, match="unique"):
         Scheduler(FakeExecutor(), tasks("a", "a"), accept)
+
+
+def test_tasks_are_prepared_only_when_handed_out_and_again_when_retried():
+    ex = FakeExecutor(capacity=2, script={"b": ["lost", "ok"]})
+    prepared, sent = [], []
+    real_submit = ex.submit
+
+    def submit(task: GradeTask) -> None:
+        sent.append((task.key, task.files))
+        real_submit(task)
+
+    def prepare(task: GradeTask) -> GradeTask:
+        assert len(ex.running) <= ex.capacity()  # never ahead of the executor
+        prepared.append(task.key)
+        return GradeTask(task.key, task.student_id, ((f"{task.key}.py", b"x"),))
+
+    ex.submit = submit
+    s = Scheduler(ex, tasks("a", "b", "c", "d"), accept, prepare=prepare)
+    events = list(s.run(poll=0))
+    assert sorted(e.task.key for e in events if isinstance(e, Graded)) == ["a", "b", "c", "d"]
+    assert all(e.task.files for e in events)  # accept and the events see the prepared task
+    assert prepared == [k for k, _ in sent] and sorted(prepared) == ["a", "b", "b", "c", "d"]
+    assert prepared[:2] == ["a", "b"]  # two in flight at first: the others are not read yet

@@ -166,3 +166,50 @@ def test_a_student_whose_grading_failed_has_no_full_marks():
     assert s.students[0].student_id == "s0" and s.students[0].score == 0.0
     assert (a.max_score, a.n, a.full_marks) == (8.0, 5, 0)
     assert s.score.max_score == 8.0 and s.score.n == 5
+
+
+def random_class(n: int, seed: int) -> list[SubmissionResult]:
+    """Students with random passes, kinds, mistakes, errors and uneven points (floats that do not add up
+    exactly), some without tests at all: what the one-at-a-time builder must reproduce to the bit."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        sid = f"s{rng.integers(10**6):06d}-{i}"
+        if rng.random() < 0.05:
+            out.append(SubmissionResult(sid, "hw", (), exercise_scores((), EXERCISES), error="no files"))
+            continue
+        tests = []
+        for j in range(12):
+            ok = rng.random() < 0.3 + 0.05 * j
+            worth = float(rng.choice([0.1, 0.7, 1.3, 2.0]))
+            kind = str(rng.choice(["wrong", "timeout", "crashed", "grader"])) if not ok else ""
+            tests.append(R.TestResult(
+                nodeid=f"t{j}", name=f"test {j}", exercise="a" if j < 7 else "b",
+                score=worth if ok else worth * float(rng.choice([0.0, 0.5])), max_score=worth,
+                status="passed" if ok else "failed", feedback="" if ok else f"why {j % 3}", kind=kind,
+                mistake="" if ok or rng.random() < 0.5 else f"mistake {j % 4}"))
+        out.append(SubmissionResult(sid, "hw", tuple(tests), exercise_scores(tuple(tests), EXERCISES)))
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_streaming_builder_gives_exactly_what_the_whole_class_functions_give(seed):
+    from autograder.reports.analysis import (
+        ClassStatsBuilder,
+        exercise_stats,
+        frequent_mistakes,
+        problems,
+    )
+
+    rs = random_class(300, seed)
+    ordered = sorted(rs, key=lambda r: r.student_id)
+    b = ClassStatsBuilder()
+    for r in np.random.default_rng(seed).permutation(len(rs)).tolist():  # any arrival order
+        b.add(rs[r])
+    s = b.finish()
+    assert s.items == item_analysis(ordered)  # floats compared exactly: same sums in the same order
+    assert s.exercises == exercise_stats(ordered)
+    assert s.mistakes == frequent_mistakes(ordered)
+    assert s.problems == problems(ordered)
+    assert s.scores == tuple(r.score for r in ordered) and s == class_stats(ordered)
+    assert [row.student_id for row in s.students] == [r.student_id for r in ordered]
