@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import os
-import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -117,15 +116,10 @@ class RecordingStudent(Student):
 def record(tests: Path, assignment: Assignment, reference: ModuleType) -> list[RecordedTest]:
     """Run the tests in ``tests`` against the reference; each test with the calls it made."""
     from autograder.testkit.plugin import Job
-    from autograder.testkit.session import forget_modules_under, run_session
+    from autograder.testkit.session import run_session
 
     functions = [fn for fns in assignment.files.values() for fn in fns]
     student = RecordingStudent(reference, functions)
     results = []
-    before = set(sys.modules)
-    try:
-        run_session(Path(tests), assignment, [Job("reference", lambda: student)], results.append,
-                    reference)
-    finally:
-        forget_modules_under(Path(tests), before)
+    run_session(Path(tests), assignment, [Job("reference", lambda: student)], results.append, reference)
     return [RecordedTest(t, tuple(student.calls.get(t.nodeid, ()))) for t in results[0].tests]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextvars
 import queue
 import shutil
-import sys
 import tempfile
 import threading
 import time
@@ -79,7 +78,6 @@ class GradingSession:
         self._count = 0
         self._thread: threading.Thread | None = None
         self._base: Path | None = None
-        self._modules_before: set[str] = set()
 
     @classmethod
     def for_course(cls, course_root: Path, name: str, **options: Any) -> GradingSession:
@@ -99,7 +97,6 @@ class GradingSession:
         if self._thread is not None:
             return
         self._base = Path(tempfile.mkdtemp(prefix="autograder-session-"))
-        self._modules_before = set(sys.modules)
         self._thread = threading.Thread(target=self._run, name="autograder-grading-session", daemon=True)
         self._thread.start()
 
@@ -118,9 +115,6 @@ class GradingSession:
         self._tasks.put(_STOP)
         self._thread.join(timeout)
         self._thread = None
-        from autograder.testkit.session import forget_modules_under
-
-        forget_modules_under(self.tests, self._modules_before)
         if self._base is not None:
             shutil.rmtree(self._base, ignore_errors=True)
             self._base = None

@@ -89,7 +89,7 @@ def report(file: str | None, namespace: dict[str, Any], folder: Path | None = No
 def _report(a, file: str | None, namespace: dict[str, Any]) -> str:
     from autograder.selfcheck.check import render_check
     from autograder.testkit.plugin import Job
-    from autograder.testkit.session import forget_modules_under, run_session
+    from autograder.testkit.session import run_session
 
     if file is not None and file not in a.files:
         return _("{file} is not a file of {assignment} ({files}).").format(file=file, assignment=a.name,
@@ -98,11 +98,7 @@ def _report(a, file: str | None, namespace: dict[str, Any]) -> str:
     if file is not None and (tests / f"test_{Path(file).stem}.py").is_file():
         tests = tests / f"test_{Path(file).stem}.py"
     results = []
-    before = set(sys.modules)
-    try:
-        run_session(tests, a, [Job("you", lambda: KernelStudent(namespace))], results.append)
-    finally:
-        forget_modules_under(a.public_tests, before)
+    run_session(tests, a, [Job("you", lambda: KernelStudent(namespace))], results.append)
     from autograder.testkit.attribution import attribute
 
     r = attribute(results[0], a)  # a failing helper is named where another exercise uses it

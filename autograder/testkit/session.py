@@ -51,7 +51,11 @@ def run_session(tests: Path, assignment: Assignment, jobs: Iterable[Job],
         "-p", "autograder.testkit.plugin", "--capture=no", "--disable-plugin-autoload",
         *(a for name in UNUSED_PLUGINS for a in ("-p", f"no:{name}")),
     ]
-    code = pytest.main(args, plugins=[plugin])
+    before = set(sys.modules)
+    try:
+        code = pytest.main(args, plugins=[plugin])
+    finally:  # a later session in this process, on another folder, imports its own tests
+        forget_modules_under(root, before)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise GraderError(f"the tests in {tests} could not be run (pytest exit code {int(code)})")
 
