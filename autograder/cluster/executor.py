@@ -31,6 +31,7 @@ from autograder.course.errors import ClusterError
 from autograder.grading.executor import AssignmentRef, GradeTask, TaskOutcome
 
 WINDOW_PER_THREAD = 2  # tasks in flight per worker thread: one grading, one on its way
+RESULT_SECONDS = 60.0  # s to fetch one finished task's result (a few KB) while the scheduler is up
 CONNECTION_GRACE = 3.0  # s the client may take to notice that a failure was the scheduler going away
 
 
@@ -161,11 +162,22 @@ class DaskExecutor:
             return None  # reported lost already
         task_key, fut = entry
         if fut.status == "finished":
-            try:
-                results_json, failure, fatal = fut.result(timeout=60)
-            except Exception as exc:  # noqa: BLE001 - its data went with a worker (lost), or the scheduler
-                self._blame_the_connection(key, entry, exc)
-                return TaskOutcome(task_key, None, f"the cluster lost its result ({type(exc).__name__})")
+            deadline = time.monotonic() + RESULT_SECONDS
+            while True:  # in slices: a fetch the scheduler's death left hanging must not hold the run
+                try:
+                    results_json, failure, fatal = fut.result(timeout=1.0)
+                    break
+                except TimeoutError:
+                    self._pending[key] = entry
+                    try:
+                        self._check_connected()
+                    finally:
+                        self._pending.pop(key, None)
+                    if time.monotonic() >= deadline:
+                        return TaskOutcome(task_key, None, "the cluster could not fetch its result in time")
+                except Exception as exc:  # noqa: BLE001 - its data went with a worker (lost), or the scheduler
+                    self._blame_the_connection(key, entry, exc)
+                    return TaskOutcome(task_key, None, f"the cluster lost its result ({type(exc).__name__})")
             if fatal:
                 raise ClusterError(f"the grader cannot run on the cluster: {failure}; finished results "
                                    f"are kept")

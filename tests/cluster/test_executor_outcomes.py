@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import threading
+import time
 
 import pytest
 
@@ -62,3 +63,36 @@ def test_a_task_that_failed_on_its_worker_is_lost_at_once(monkeypatch):
     d = executor(Client(), Future("error", ValueError("the worker raised")))
     o = d._outcome("k")
     assert o.results_json is None and "ValueError: the worker raised" in o.failure
+
+
+class HangingFetch(Future):
+    """A finished task whose result cannot be fetched: each try times out (``slow`` tries, then it
+    arrives; or forever)."""
+
+    def __init__(self, slow: int | None = None):
+        super().__init__("finished", TimeoutError())
+        self.slow, self.tries, self.timeouts = slow, 0, []
+
+    def result(self, timeout=None):
+        self.tries += 1
+        self.timeouts.append(timeout)
+        if self.slow is not None and self.tries > self.slow:
+            return ('{"score": 1}', "", False)
+        time.sleep(0.1)  # a real fetch would wait out its slice
+        raise TimeoutError
+
+
+def test_a_fetch_left_hanging_by_the_scheduler_stops_soon_after_the_client_notices(monkeypatch):
+    client = Client()
+    fut = HangingFetch()
+    d = executor(client, fut)
+    threading.Timer(0.3, lambda: setattr(client, "status", "connecting")).start()
+    with pytest.raises(ClusterError, match="lost the connection"):
+        d._outcome("k")
+    assert max(fut.timeouts) <= 1.0  # asked in slices of a second, not once for the whole deadline
+
+
+def test_a_slow_fetch_on_a_healthy_connection_still_delivers(monkeypatch):
+    d = executor(Client(), HangingFetch(slow=2))
+    o = d._outcome("k")
+    assert o.results_json == '{"score": 1}' and o.failure == ""
